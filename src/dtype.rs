@@ -1,0 +1,658 @@
+//! The dtype model shared by the reader and the writer.
+//!
+//! A [`Dtype`] is parsed from a header's `descr` and formatted back into one;
+//! there is no other table of type codes in the crate.
+
+use std::fmt;
+
+use crate::error::{shape_repr, Error, Result};
+use crate::pylit::PyValue;
+use crate::pyrepr::write_str_repr;
+
+/// Byte order of multi-byte elements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ByteOrder {
+    /// `<`
+    Little,
+    /// `>`
+    Big,
+}
+
+impl ByteOrder {
+    /// The order of the machine running this code (what `=` and `|` mean).
+    pub const NATIVE: ByteOrder = if cfg!(target_endian = "big") {
+        ByteOrder::Big
+    } else {
+        ByteOrder::Little
+    };
+
+    fn char(self) -> char {
+        match self {
+            ByteOrder::Little => '<',
+            ByteOrder::Big => '>',
+        }
+    }
+}
+
+/// The type of one array element, as described by a `.npy` header's `descr`.
+///
+/// Multi-byte types carry their [`ByteOrder`]; single-byte types and the
+/// `S`/`V` kinds have none, which NumPy writes as `|`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Dtype {
+    /// `|b1`: one byte, 0 or 1.
+    Bool,
+    /// `|i1`
+    I8,
+    /// `|u1`
+    U8,
+    /// `i2`
+    I16(ByteOrder),
+    /// `i4`
+    I32(ByteOrder),
+    /// `i8`
+    I64(ByteOrder),
+    /// `u2`
+    U16(ByteOrder),
+    /// `u4`
+    U32(ByteOrder),
+    /// `u8`
+    U64(ByteOrder),
+    /// `f2`: IEEE binary16, read as [`half::f16`] or exactly as `f32`.
+    F16(ByteOrder),
+    /// `f4`
+    F32(ByteOrder),
+    /// `f8`
+    F64(ByteOrder),
+    /// `c8`: a pair of `f4` (re, im).
+    C64(ByteOrder),
+    /// `c16`: a pair of `f8` (re, im).
+    C128(ByteOrder),
+    /// `|S{n}`: `n` bytes, NUL-padded.
+    Bytes(usize),
+    /// `U{n}`: `n` UCS-4 code points, NUL-padded.
+    Str(usize, ByteOrder),
+    /// `|V{n}`: `n` opaque bytes.
+    Void(usize),
+    /// `M8[unit]`: `datetime64`, an `i64` count of `unit` since the epoch (`""` for generic).
+    DateTime(String, ByteOrder),
+    /// `m8[unit]`: `timedelta64`, an `i64` count of `unit`.
+    TimeDelta(String, ByteOrder),
+    /// A structured dtype (NumPy record).
+    Record(Record),
+}
+
+/// A structured dtype: named fields at byte offsets within an item.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Record {
+    fields: Vec<Field>,
+    itemsize: usize,
+}
+
+/// One field of a [`Record`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Field {
+    /// The field name (`f0`, `f1`, … for tuples).
+    pub name: String,
+    /// NumPy's optional field title.
+    pub title: Option<String>,
+    /// Byte offset of the field within one record.
+    pub offset: usize,
+    /// Element type of the field.
+    pub dtype: Dtype,
+    /// Subarray shape; empty for a plain scalar field.
+    pub shape: Vec<usize>,
+}
+
+impl Field {
+    /// Bytes the field occupies: its dtype's size times the subarray's element count.
+    pub fn size(&self) -> usize {
+        // Invariant: checked when the record was built (`Record::new`).
+        self.shape
+            .iter()
+            .try_fold(self.dtype.itemsize(), |a, &d| a.checked_mul(d))
+            .unwrap_or(usize::MAX)
+    }
+}
+
+impl Record {
+    /// Builds a packed record: each field starts where the previous one ends.
+    ///
+    /// Errors when the total size overflows or two fields share a name.
+    pub fn packed(fields: Vec<(String, Dtype, Vec<usize>)>) -> Result<Record> {
+        let mut offset = 0usize;
+        let mut out = Vec::with_capacity(fields.len());
+        for (name, dtype, shape) in fields {
+            let field = Field {
+                name,
+                title: None,
+                offset,
+                dtype,
+                shape,
+            };
+            offset = offset
+                .checked_add(checked_field_size(&field)?)
+                .ok_or_else(|| overflow(&field.dtype))?;
+            out.push(field);
+        }
+        Record::new(out, offset)
+    }
+
+    /// Builds a record from fields at explicit offsets and a total item size.
+    ///
+    /// Fields must not overlap, must be in offset order and must fit within
+    /// `itemsize`, as NumPy requires of anything it can write as a `descr`.
+    pub fn new(fields: Vec<Field>, itemsize: usize) -> Result<Record> {
+        let mut end = 0usize;
+        for (i, f) in fields.iter().enumerate() {
+            if fields[..i].iter().any(|g| g.name == f.name && !f.name.is_empty()) {
+                return Err(Error::UnsupportedDtype {
+                    descr: f.name.clone(),
+                    reason: format!("field name {:?} is used twice", f.name),
+                });
+            }
+            if f.offset < end {
+                return Err(Error::UnsupportedDtype {
+                    descr: f.name.clone(),
+                    reason: "fields overlap or are out of order".into(),
+                });
+            }
+            end = f
+                .offset
+                .checked_add(checked_field_size(f)?)
+                .ok_or_else(|| overflow(&f.dtype))?;
+        }
+        if end > itemsize {
+            return Err(Error::UnsupportedDtype {
+                descr: format!("record of itemsize {itemsize}"),
+                reason: format!("fields end at byte {end}, past the item size"),
+            });
+        }
+        Ok(Record { fields, itemsize })
+    }
+
+    /// The fields in offset order (padding is not a field).
+    pub fn fields(&self) -> &[Field] {
+        &self.fields
+    }
+
+    /// Bytes of one record, padding included.
+    pub fn itemsize(&self) -> usize {
+        self.itemsize
+    }
+}
+
+fn checked_field_size(f: &Field) -> Result<usize> {
+    f.shape
+        .iter()
+        .try_fold(f.dtype.itemsize(), |a, &d| a.checked_mul(d))
+        .ok_or_else(|| overflow(&f.dtype))
+}
+
+fn overflow(d: &Dtype) -> Error {
+    Error::UnsupportedDtype {
+        descr: d.to_string(),
+        reason: "its size in bytes overflows".into(),
+    }
+}
+
+impl Dtype {
+    /// Bytes of one element.
+    pub fn itemsize(&self) -> usize {
+        match self {
+            Dtype::Bool | Dtype::I8 | Dtype::U8 => 1,
+            Dtype::I16(_) | Dtype::U16(_) | Dtype::F16(_) => 2,
+            Dtype::I32(_) | Dtype::U32(_) | Dtype::F32(_) => 4,
+            Dtype::I64(_) | Dtype::U64(_) | Dtype::F64(_) | Dtype::C64(_) => 8,
+            Dtype::DateTime(..) | Dtype::TimeDelta(..) => 8,
+            Dtype::C128(_) => 16,
+            Dtype::Bytes(n) | Dtype::Void(n) => *n,
+            // Invariant: `Str` lengths are checked against overflow when parsed or
+            // planned (`Dtype::str_checked`), so this cannot wrap.
+            Dtype::Str(n, _) => n.saturating_mul(4),
+            Dtype::Record(r) => r.itemsize,
+        }
+    }
+
+    /// The byte order of a multi-byte scalar, or `None` where it does not apply.
+    pub fn byte_order(&self) -> Option<ByteOrder> {
+        match self {
+            Dtype::I16(o)
+            | Dtype::I32(o)
+            | Dtype::I64(o)
+            | Dtype::U16(o)
+            | Dtype::U32(o)
+            | Dtype::U64(o)
+            | Dtype::F16(o)
+            | Dtype::F32(o)
+            | Dtype::F64(o)
+            | Dtype::C64(o)
+            | Dtype::C128(o)
+            | Dtype::Str(_, o)
+            | Dtype::DateTime(_, o)
+            | Dtype::TimeDelta(_, o) => Some(*o),
+            _ => None,
+        }
+    }
+
+    /// The same dtype with every multi-byte part in `order`.
+    pub fn with_byte_order(&self, order: ByteOrder) -> Dtype {
+        match self {
+            Dtype::I16(_) => Dtype::I16(order),
+            Dtype::I32(_) => Dtype::I32(order),
+            Dtype::I64(_) => Dtype::I64(order),
+            Dtype::U16(_) => Dtype::U16(order),
+            Dtype::U32(_) => Dtype::U32(order),
+            Dtype::U64(_) => Dtype::U64(order),
+            Dtype::F16(_) => Dtype::F16(order),
+            Dtype::F32(_) => Dtype::F32(order),
+            Dtype::F64(_) => Dtype::F64(order),
+            Dtype::C64(_) => Dtype::C64(order),
+            Dtype::C128(_) => Dtype::C128(order),
+            Dtype::Str(n, _) => Dtype::Str(*n, order),
+            Dtype::DateTime(u, _) => Dtype::DateTime(u.clone(), order),
+            Dtype::TimeDelta(u, _) => Dtype::TimeDelta(u.clone(), order),
+            Dtype::Record(r) => Dtype::Record(Record {
+                fields: r
+                    .fields
+                    .iter()
+                    .map(|f| Field {
+                        dtype: f.dtype.with_byte_order(order),
+                        ..f.clone()
+                    })
+                    .collect(),
+                itemsize: r.itemsize,
+            }),
+            other => other.clone(),
+        }
+    }
+
+    /// A `U{chars}` dtype, checking that its size in bytes fits in `usize`.
+    pub(crate) fn str_checked(chars: usize, order: ByteOrder) -> Result<Dtype> {
+        if chars.checked_mul(4).is_none() {
+            return Err(Error::UnsupportedDtype {
+                descr: format!("U{chars}"),
+                reason: "its size in bytes overflows".into(),
+            });
+        }
+        Ok(Dtype::Str(chars, order))
+    }
+
+    /// The typestr of a non-record dtype, e.g. `<f4`, `|S5`, `<M8[ns]`.
+    /// Records have none; this returns `None` for them.
+    pub fn typestr(&self) -> Option<String> {
+        let le = |o: &ByteOrder| o.char();
+        Some(match self {
+            Dtype::Bool => "|b1".into(),
+            Dtype::I8 => "|i1".into(),
+            Dtype::U8 => "|u1".into(),
+            Dtype::I16(o) => format!("{}i2", le(o)),
+            Dtype::I32(o) => format!("{}i4", le(o)),
+            Dtype::I64(o) => format!("{}i8", le(o)),
+            Dtype::U16(o) => format!("{}u2", le(o)),
+            Dtype::U32(o) => format!("{}u4", le(o)),
+            Dtype::U64(o) => format!("{}u8", le(o)),
+            Dtype::F16(o) => format!("{}f2", le(o)),
+            Dtype::F32(o) => format!("{}f4", le(o)),
+            Dtype::F64(o) => format!("{}f8", le(o)),
+            Dtype::C64(o) => format!("{}c8", le(o)),
+            Dtype::C128(o) => format!("{}c16", le(o)),
+            Dtype::Bytes(n) => format!("|S{n}"),
+            Dtype::Str(n, o) => format!("{}U{n}", le(o)),
+            Dtype::Void(n) => format!("|V{n}"),
+            Dtype::DateTime(u, o) => unit_typestr(le(o), 'M', u),
+            Dtype::TimeDelta(u, o) => unit_typestr(le(o), 'm', u),
+            Dtype::Record(_) => return None,
+        })
+    }
+
+    /// The `descr` as NumPy writes it in a header: a quoted typestr or, for a
+    /// record, the list of field tuples with `('', '|V{n}')` for padding.
+    pub fn descr(&self) -> String {
+        let mut out = String::new();
+        self.write_descr(&mut out);
+        out
+    }
+
+    pub(crate) fn write_descr(&self, out: &mut String) {
+        match self {
+            Dtype::Record(r) => write_record_descr(r, out),
+            // Invariant: every non-record dtype has a typestr.
+            other => write_str_repr(out, &other.typestr().expect("non-record typestr")),
+        }
+    }
+
+    /// Parses a `descr` written as Python literal text, such as `'<f4'` or
+    /// `[('x', '<f8'), ('y', '<i4', (2,))]`.
+    ///
+    /// ```
+    /// use serde_npy::{ByteOrder, Dtype};
+    /// let d = Dtype::from_descr("'>i8'").unwrap();
+    /// assert_eq!(d, Dtype::I64(ByteOrder::Big));
+    /// ```
+    pub fn from_descr(text: &str) -> Result<Dtype> {
+        let v = crate::pylit::parse(text, false, DEFAULT_MAX_DEPTH * 3 + 4)?;
+        Dtype::from_py(&v, DEFAULT_MAX_DEPTH)
+    }
+
+    pub(crate) fn from_py(v: &PyValue, max_depth: usize) -> Result<Dtype> {
+        match v {
+            PyValue::Str(s) => parse_typestr(s),
+            PyValue::List(entries) => parse_record(entries, max_depth),
+            PyValue::Tuple(_) => Err(Error::UnsupportedDtype {
+                descr: format!("{v:?}"),
+                reason: "a (type, shape) subarray descr at the top level is invalid; NumPy folds subarrays into the shape".into(),
+            }),
+            other => Err(Error::UnsupportedDtype {
+                descr: format!("{other:?}"),
+                reason: format!("descr must be a string or a list of fields, found {}", other.kind()),
+            }),
+        }
+    }
+}
+
+/// Default limit on nested record depth, adjustable through `ReadOptions`.
+pub(crate) const DEFAULT_MAX_DEPTH: usize = 32;
+
+fn unit_typestr(order: char, kind: char, unit: &str) -> String {
+    if unit.is_empty() {
+        format!("{order}{kind}8")
+    } else {
+        format!("{order}{kind}8[{unit}]")
+    }
+}
+
+fn write_record_descr(r: &Record, out: &mut String) {
+    out.push('[');
+    let mut first = true;
+    let mut sep = |out: &mut String| {
+        if !std::mem::take(&mut first) {
+            out.push_str(", ");
+        }
+    };
+    let mut pos = 0usize;
+    for f in &r.fields {
+        if f.offset > pos {
+            sep(out);
+            out.push_str(&format!("('', '|V{}')", f.offset - pos));
+        }
+        sep(out);
+        out.push('(');
+        match &f.title {
+            Some(t) => {
+                out.push('(');
+                write_str_repr(out, t);
+                out.push_str(", ");
+                write_str_repr(out, &f.name);
+                out.push(')');
+            }
+            None => write_str_repr(out, &f.name),
+        }
+        out.push_str(", ");
+        f.dtype.write_descr(out);
+        if !f.shape.is_empty() {
+            out.push_str(", ");
+            out.push_str(&shape_repr(&f.shape));
+        }
+        out.push(')');
+        pos = f.offset + f.size();
+    }
+    if r.itemsize > pos {
+        sep(out);
+        out.push_str(&format!("('', '|V{}')", r.itemsize - pos));
+    }
+    out.push(']');
+}
+
+impl fmt::Display for Dtype {
+    /// Writes the `descr` text, as in a header.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.descr())
+    }
+}
+
+impl std::str::FromStr for Dtype {
+    type Err = Error;
+
+    /// Parses a bare typestr such as `<f4`, `|S3` or `>U8` (no quotes).
+    fn from_str(s: &str) -> Result<Dtype> {
+        parse_typestr(s)
+    }
+}
+
+fn unsupported(s: &str, reason: impl Into<String>) -> Error {
+    Error::UnsupportedDtype {
+        descr: format!("{s:?}"),
+        reason: reason.into(),
+    }
+}
+
+/// Parses a typestr as NumPy's `np.dtype(str)` does for the kinds it can store
+/// in a `.npy` file: optional order char, kind, size; plus the one-letter codes.
+fn parse_typestr(s: &str) -> Result<Dtype> {
+    let (order, rest) = match s.as_bytes().first() {
+        Some(b'<') => (ByteOrder::Little, &s[1..]),
+        Some(b'>') => (ByteOrder::Big, &s[1..]),
+        Some(b'=' | b'|') => (ByteOrder::NATIVE, &s[1..]),
+        _ => (ByteOrder::NATIVE, s),
+    };
+    let Some(kind) = rest.chars().next() else {
+        return Err(unsupported(s, "empty type string"));
+    };
+    let tail = &rest[kind.len_utf8()..];
+    if matches!(kind, 'O') && matches!(tail, "" | "4" | "8") {
+        return Err(Error::ObjectDtype {
+            descr: format!("{s:?}"),
+        });
+    }
+    if matches!(kind, 'M' | 'm') {
+        let unit = match tail.strip_prefix('8').unwrap_or(tail) {
+            "" => String::new(),
+            u => u
+                .strip_prefix('[')
+                .and_then(|u| u.strip_suffix(']'))
+                .filter(|u| valid_time_unit(u))
+                .ok_or_else(|| unsupported(s, "invalid datetime unit"))?
+                .to_string(),
+        };
+        if !(tail.is_empty() || tail.starts_with('8') || tail.starts_with('[')) {
+            return Err(unsupported(s, "datetime64/timedelta64 are 8 bytes"));
+        }
+        return Ok(if kind == 'M' {
+            Dtype::DateTime(unit, order)
+        } else {
+            Dtype::TimeDelta(unit, order)
+        });
+    }
+    if tail.is_empty() {
+        // One-letter type codes (`np.dtype('f')`), as NumPy accepts them.
+        let d = match kind {
+            '?' => Dtype::Bool,
+            'b' => Dtype::I8,
+            'B' => Dtype::U8,
+            'h' => Dtype::I16(order),
+            'H' => Dtype::U16(order),
+            'i' => Dtype::I32(order),
+            'I' => Dtype::U32(order),
+            'l' | 'q' | 'p' => Dtype::I64(order),
+            'L' | 'Q' | 'P' => Dtype::U64(order),
+            'e' => Dtype::F16(order),
+            'f' => Dtype::F32(order),
+            'd' => Dtype::F64(order),
+            'F' => Dtype::C64(order),
+            'D' => Dtype::C128(order),
+            'S' | 'a' => Dtype::Bytes(0),
+            'U' => Dtype::Str(0, order),
+            'V' => Dtype::Void(0),
+            'g' | 'G' => return Err(unsupported(s, "long double is platform-specific (80-bit x87 on x86-64); convert to f8 before saving")),
+            _ => return Err(unsupported(s, "unknown type code")),
+        };
+        return Ok(d);
+    }
+    if !tail.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(unsupported(s, "expected an order character, a kind letter and a size in bytes, such as '<f4'"));
+    }
+    let n: usize = tail
+        .parse()
+        .map_err(|_| unsupported(s, "size out of range"))?;
+    let bad_size = || unsupported(s, format!("no {kind:?} type of {n} bytes"));
+    Ok(match (kind, n) {
+        ('b', 1) | ('?', 1) => Dtype::Bool,
+        ('i', 1) => Dtype::I8,
+        ('i', 2) => Dtype::I16(order),
+        ('i', 4) => Dtype::I32(order),
+        ('i', 8) => Dtype::I64(order),
+        ('u', 1) => Dtype::U8,
+        ('u', 2) => Dtype::U16(order),
+        ('u', 4) => Dtype::U32(order),
+        ('u', 8) => Dtype::U64(order),
+        ('f', 2) => Dtype::F16(order),
+        ('f', 4) => Dtype::F32(order),
+        ('f', 8) => Dtype::F64(order),
+        ('f', 12 | 16) => {
+            return Err(unsupported(s, "long double is platform-specific (80-bit x87 on x86-64); convert to f8 before saving"))
+        }
+        ('c', 8) => Dtype::C64(order),
+        ('c', 16) => Dtype::C128(order),
+        ('c', 24 | 32) => return Err(unsupported(s, "complex long double is platform-specific; convert to c16 before saving")),
+        ('S' | 'a', n) => Dtype::Bytes(n),
+        ('U', n) => Dtype::str_checked(n, order)?,
+        ('V', n) => Dtype::Void(n),
+        ('b' | 'i' | 'u' | 'f' | 'c', _) => return Err(bad_size()),
+        _ => return Err(unsupported(s, "unknown type kind")),
+    })
+}
+
+fn valid_time_unit(u: &str) -> bool {
+    let unit = u.trim_start_matches(|c: char| c.is_ascii_digit());
+    matches!(
+        unit,
+        "Y" | "M" | "W" | "D" | "h" | "m" | "s" | "ms" | "us" | "μs" | "ns" | "ps" | "fs" | "as"
+    )
+}
+
+fn parse_shape(v: &PyValue) -> Result<Vec<usize>> {
+    let dim = |v: &PyValue| match v {
+        PyValue::Int(i) => usize::try_from(*i).map_err(|_| {
+            unsupported(&format!("{i}"), "subarray dimensions must be non-negative and fit in usize")
+        }),
+        other => Err(unsupported(&format!("{other:?}"), "subarray dimensions must be integers")),
+    };
+    match v {
+        PyValue::Int(_) => Ok(vec![dim(v)?]),
+        PyValue::Tuple(items) | PyValue::List(items) => items.iter().map(dim).collect(),
+        other => Err(unsupported(&format!("{other:?}"), "a subarray shape must be a tuple of integers")),
+    }
+}
+
+/// Parses the type slot of a field: a typestr, a nested record list, or a
+/// `(type, shape)` subarray (which is flattened into the field's shape).
+fn parse_field_type(v: &PyValue, depth: usize) -> Result<(Dtype, Vec<usize>)> {
+    match v {
+        PyValue::Tuple(items) | PyValue::List(items)
+            if items.len() == 2 && !matches!(items.first(), Some(PyValue::Tuple(_))) && matches!(v, PyValue::Tuple(_)) =>
+        {
+            if depth == 0 {
+                return Err(Error::TooDeep { limit: DEFAULT_MAX_DEPTH });
+            }
+            let (inner, mut inner_shape) = parse_field_type(&items[0], depth - 1)?;
+            let mut shape = parse_shape(&items[1])?;
+            shape.append(&mut inner_shape);
+            Ok((inner, shape))
+        }
+        PyValue::List(entries) => Ok((parse_record(entries, depth)?, Vec::new())),
+        PyValue::Str(s) => Ok((parse_typestr(s)?, Vec::new())),
+        other => Err(unsupported(&format!("{other:?}"), "a field type must be a typestr, a list of fields or a (type, shape) tuple")),
+    }
+}
+
+fn parse_record(entries: &[PyValue], depth: usize) -> Result<Dtype> {
+    if depth == 0 {
+        return Err(Error::TooDeep { limit: DEFAULT_MAX_DEPTH });
+    }
+    let mut fields: Vec<Field> = Vec::with_capacity(entries.len());
+    let mut offset = 0usize;
+    for entry in entries {
+        let items = match entry {
+            PyValue::Tuple(items) | PyValue::List(items) if (2..=3).contains(&items.len()) => items,
+            other => {
+                return Err(unsupported(
+                    &format!("{other:?}"),
+                    "each field must be a (name, type) or (name, type, shape) tuple",
+                ))
+            }
+        };
+        let (name, title) = match &items[0] {
+            PyValue::Str(n) => (n.clone(), None),
+            PyValue::Tuple(t) if t.len() == 2 => match (&t[0], &t[1]) {
+                (PyValue::Str(title), PyValue::Str(n)) => (n.clone(), Some(title.clone())),
+                _ => return Err(unsupported(&format!("{:?}", items[0]), "field names must be strings")),
+            },
+            other => return Err(unsupported(&format!("{other:?}"), "field names must be strings")),
+        };
+        let (dtype, mut shape) = parse_field_type(&items[1], depth - 1)?;
+        if let Some(s) = items.get(2) {
+            let mut outer = parse_shape(s)?;
+            outer.append(&mut shape);
+            shape = outer;
+        }
+        let field = Field {
+            name,
+            title,
+            offset,
+            dtype,
+            shape,
+        };
+        offset = offset
+            .checked_add(checked_field_size(&field)?)
+            .ok_or_else(|| overflow(&field.dtype))?;
+        // NumPy drops unnamed void fields as padding but keeps their bytes.
+        if field.name.is_empty() && field.title.is_none() && matches!(field.dtype, Dtype::Void(_)) {
+            continue;
+        }
+        if fields.iter().any(|f| f.name == field.name) {
+            return Err(unsupported(&field.name, format!("field name {:?} is used twice", field.name)));
+        }
+        fields.push(field);
+    }
+    Ok(Dtype::Record(Record {
+        fields,
+        itemsize: offset,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typestrs_round_trip() {
+        for s in ["|b1", "|i1", "|u1", "<i2", ">i4", "<u8", "<f2", ">f4", "<f8", "<c8", ">c16", "|S5", "<U3", "|V8", "<M8[ns]", ">m8[10s]", "<M8"] {
+            let d: Dtype = s.parse().unwrap();
+            assert_eq!(d.typestr().unwrap(), s);
+        }
+        assert_eq!("=i2".parse::<Dtype>().unwrap(), Dtype::I16(ByteOrder::NATIVE));
+        assert_eq!("?".parse::<Dtype>().unwrap(), Dtype::Bool);
+        for bad in ["x", "<f3", "<f16", "", "<i2 ", "O", "|O8"] {
+            assert!(bad.parse::<Dtype>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn record_descr() {
+        let d = Dtype::from_descr("[('x', '<f4'), ('y', '<u2', (2,))]").unwrap();
+        assert_eq!(d.itemsize(), 8);
+        assert_eq!(d.descr(), "[('x', '<f4'), ('y', '<u2', (2,))]");
+        let d = Dtype::from_descr("[('', '|V1'), (('aa', 'a'), '<i4'), ('', '|V1'), ('b', '<i4'), ('', '|V6')]").unwrap();
+        assert_eq!(d.itemsize(), 16);
+        assert_eq!(d.descr(), "[('', '|V1'), (('aa', 'a'), '<i4'), ('', '|V1'), ('b', '<i4'), ('', '|V6')]");
+        let d = Dtype::from_descr("[('c', ('<f8', (5,)), (2,))]").unwrap();
+        let Dtype::Record(r) = &d else { panic!() };
+        assert_eq!(r.fields()[0].shape, vec![2, 5]);
+        assert!(Dtype::from_descr("[('a', '<i4'), ('a', '<i4')]").is_err());
+        assert!(Dtype::from_descr("[('a',)]").is_err());
+        let deep = format!("{}('a', '<i4'){}", "[('a', ".repeat(40), ")]".repeat(40));
+        assert!(Dtype::from_descr(&format!("[{deep}]")).is_err());
+    }
+}

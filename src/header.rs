@@ -1,0 +1,463 @@
+//! The `.npy` preamble: magic, version, header length and the header dictionary.
+//!
+//! Reading accepts everything `np.load` accepts (any key order, either quote
+//! style, legacy 16-byte padding, no padding at all, format 1.0/2.0/3.0).
+//! Writing reproduces the bytes of NumPy ≥ 1.24 `np.save` exactly: sorted
+//! keys, trailing `, }`, growth spaces for the first axis and 64-byte alignment.
+
+use std::io::Read;
+
+use crate::dtype::{Dtype, DEFAULT_MAX_DEPTH};
+use crate::error::{shape_repr, Error, Result};
+use crate::pylit::{self, PyValue};
+
+/// The magic string every `.npy` file starts with.
+pub const MAGIC: &[u8; 6] = b"\x93NUMPY";
+
+/// Digits reserved for the growth axis (NumPy's `GROWTH_AXIS_MAX_DIGITS`).
+const GROWTH_AXIS_MAX_DIGITS: usize = 21;
+
+/// The `.npy` format version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Version {
+    /// 1.0: latin-1 header, `u16` length.
+    V1_0,
+    /// 2.0: latin-1 header, `u32` length (headers over 65535 bytes).
+    V2_0,
+    /// 3.0: UTF-8 header, `u32` length (field names outside latin-1).
+    V3_0,
+}
+
+impl Version {
+    /// `(major, minor)` as stored in bytes 6 and 7.
+    pub fn bytes(self) -> (u8, u8) {
+        match self {
+            Version::V1_0 => (1, 0),
+            Version::V2_0 => (2, 0),
+            Version::V3_0 => (3, 0),
+        }
+    }
+
+    fn from_bytes(major: u8, minor: u8) -> Result<Version> {
+        match (major, minor) {
+            (1, 0) => Ok(Version::V1_0),
+            (2, 0) => Ok(Version::V2_0),
+            (3, 0) => Ok(Version::V3_0),
+            _ => Err(Error::UnsupportedVersion { major, minor }),
+        }
+    }
+
+    /// Width of the header-length field.
+    fn len_width(self) -> usize {
+        match self {
+            Version::V1_0 => 2,
+            Version::V2_0 | Version::V3_0 => 4,
+        }
+    }
+}
+
+/// Limits applied while reading untrusted input.
+///
+/// ```
+/// let opts = serde_npy::ReadOptions::new().max_header_len(4 << 20);
+/// # let _ = opts;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadOptions {
+    pub(crate) max_header_len: usize,
+    pub(crate) max_depth: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_header_len: ReadOptions::DEFAULT_MAX_HEADER_LEN,
+            max_depth: DEFAULT_MAX_DEPTH,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// Default header-length limit: 1 MiB.
+    ///
+    /// NumPy's own default is 10,000 characters, which format 2.0 files (headers
+    /// over 64 KiB, such as a record of 10,000 fields at ~180 KB) legitimately
+    /// exceed. This parser is linear-time and depth-bounded, so a larger limit is
+    /// safe; it only bounds the memory a header can make the reader allocate.
+    pub const DEFAULT_MAX_HEADER_LEN: usize = 1 << 20;
+
+    /// The default limits.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Refuse headers longer than `len` bytes.
+    pub fn max_header_len(mut self, len: usize) -> Self {
+        self.max_header_len = len;
+        self
+    }
+
+    /// Refuse record dtypes nested deeper than `depth` (default 32).
+    pub fn max_depth(mut self, depth: usize) -> Self {
+        self.max_depth = depth;
+        self
+    }
+}
+
+/// A parsed `.npy` header: everything needed to interpret the data.
+///
+/// ```
+/// use serde_npy::{Dtype, ByteOrder, Header};
+/// let bytes = serde_npy::to_vec(&vec![1.0f32, 2.0, 3.0]).unwrap();
+/// let header = Header::from_slice(&bytes).unwrap();
+/// assert_eq!(header.dtype, Dtype::F32(ByteOrder::Little));
+/// assert_eq!(header.shape, vec![3]);
+/// assert_eq!(header.data_offset, 128);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// Element type.
+    pub dtype: Dtype,
+    /// Logical shape (never reversed for Fortran order); empty for a 0-d array.
+    pub shape: Vec<usize>,
+    /// Whether the data is stored column-major.
+    pub fortran_order: bool,
+    /// Format version.
+    pub version: Version,
+    /// Offset of the first data byte from the start of the file.
+    pub data_offset: usize,
+}
+
+impl Header {
+    /// Number of elements (1 for a 0-d array), or an error when it overflows.
+    pub fn element_count(&self) -> Result<usize> {
+        self.shape
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .ok_or_else(|| self.overflow())
+    }
+
+    /// Bytes of data that follow the header, checked against overflow.
+    pub fn data_len(&self) -> Result<usize> {
+        self.element_count()?
+            .checked_mul(self.dtype.itemsize())
+            .ok_or_else(|| self.overflow())
+    }
+
+    fn overflow(&self) -> Error {
+        Error::ShapeOverflow {
+            shape: shape_repr(&self.shape),
+            descr: self.dtype.to_string(),
+        }
+    }
+
+    /// Parses the header at the start of `bytes` (the data need not follow).
+    pub fn from_slice(bytes: &[u8]) -> Result<Header> {
+        Self::from_slice_with(bytes, &ReadOptions::default())
+    }
+
+    /// [`Header::from_slice`] with explicit limits.
+    pub fn from_slice_with(bytes: &[u8], opts: &ReadOptions) -> Result<Header> {
+        let (version, len, start) = read_preamble(bytes)?;
+        check_header_len(len, opts)?;
+        let end = start
+            .checked_add(len)
+            .filter(|&e| e <= bytes.len())
+            .ok_or(Error::UnexpectedEof {
+                what: "header",
+                expected: len as u64,
+                found: (bytes.len() - start) as u64,
+            })?;
+        parse_dict(&bytes[start..end], version, end, opts)
+    }
+
+    /// Reads exactly the preamble and header from `reader`, leaving it at the
+    /// first data byte.
+    pub fn from_reader<R: Read>(reader: R) -> Result<Header> {
+        Self::from_reader_with(reader, &ReadOptions::default())
+    }
+
+    /// [`Header::from_reader`] with explicit limits.
+    pub fn from_reader_with<R: Read>(mut reader: R, opts: &ReadOptions) -> Result<Header> {
+        let mut pre = [0u8; 12];
+        read_full(&mut reader, &mut pre[..8], "magic string")?;
+        if pre[..6] != MAGIC[..] {
+            return Err(Error::BadMagic {
+                found: pre[..6].to_vec(),
+            });
+        }
+        let version = Version::from_bytes(pre[6], pre[7])?;
+        let w = version.len_width();
+        read_full(&mut reader, &mut pre[8..8 + w], "header length")?;
+        let len = header_len_field(&pre[8..8 + w]);
+        check_header_len(len, opts)?;
+        // The limit above bounds this allocation.
+        let mut text = vec![0u8; len];
+        read_full(&mut reader, &mut text, "header")?;
+        parse_dict(&text, version, 8 + w + len, opts)
+    }
+
+    /// A header for writing; the version is chosen as NumPy does when saving.
+    pub fn new(dtype: Dtype, shape: Vec<usize>, fortran_order: bool) -> Header {
+        let mut h = Header {
+            dtype,
+            shape,
+            fortran_order,
+            version: Version::V1_0,
+            data_offset: 0,
+        };
+        let (text, version) = h.render();
+        h.version = version;
+        h.data_offset = preamble_len(version, text.len());
+        h
+    }
+
+    /// The preamble bytes `np.save` writes for this header (magic through the
+    /// final `\n`). The version is recomputed as NumPy would choose it.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write_to(&mut out);
+        out
+    }
+
+    /// Appends the preamble to `out`; returns its length.
+    pub(crate) fn write_to(&self, out: &mut Vec<u8>) -> usize {
+        let (body, version) = self.render();
+        let total = preamble_len(version, body.len());
+        let start = out.len();
+        out.reserve(total);
+        out.extend_from_slice(MAGIC);
+        let (major, minor) = version.bytes();
+        out.extend_from_slice(&[major, minor]);
+        let header_len = total - 8 - version.len_width();
+        match version {
+            // Invariant: `render` picks V1_0 only when header_len fits in u16.
+            Version::V1_0 => out.extend_from_slice(&(header_len as u16).to_le_bytes()),
+            _ => out.extend_from_slice(&(header_len as u32).to_le_bytes()),
+        }
+        out.extend_from_slice(&body);
+        out.resize(start + total - 1, b' ');
+        out.push(b'\n');
+        total
+    }
+
+    /// The dict text plus growth spaces, encoded, and the version it needs.
+    fn render(&self) -> (Vec<u8>, Version) {
+        let mut text = String::with_capacity(96);
+        text.push_str("{'descr': ");
+        self.dtype.write_descr(&mut text);
+        text.push_str(", 'fortran_order': ");
+        text.push_str(if self.fortran_order { "True" } else { "False" });
+        text.push_str(", 'shape': ");
+        text.push_str(&shape_repr(&self.shape));
+        text.push_str(", }");
+        let axis = if self.fortran_order {
+            self.shape.last()
+        } else {
+            self.shape.first()
+        };
+        if let Some(d) = axis {
+            let digits = d.checked_ilog10().map_or(1, |l| l as usize + 1);
+            let growth = GROWTH_AXIS_MAX_DIGITS.saturating_sub(digits);
+            text.extend(std::iter::repeat(' ').take(growth));
+        }
+        if text.chars().all(|c| (c as u32) < 0x100) {
+            let body: Vec<u8> = text.chars().map(|c| c as u8).collect();
+            let version = if preamble_len(Version::V1_0, body.len()) - 10 <= usize::from(u16::MAX) {
+                Version::V1_0
+            } else {
+                Version::V2_0
+            };
+            (body, version)
+        } else {
+            (text.into_bytes(), Version::V3_0)
+        }
+    }
+}
+
+/// Full preamble length: the smallest multiple of 64 strictly greater than
+/// magic + version + length field + body + `\n` (NumPy always pads 1..=64).
+fn preamble_len(version: Version, body_len: usize) -> usize {
+    let unpadded = 8 + version.len_width() + body_len + 1;
+    unpadded + (64 - unpadded % 64)
+}
+
+fn header_len_field(b: &[u8]) -> usize {
+    match *b {
+        [a, b] => usize::from(u16::from_le_bytes([a, b])),
+        // A u32 always fits in usize on the 32- and 64-bit targets Rust supports here.
+        [a, b, c, d] => u32::from_le_bytes([a, b, c, d]) as usize,
+        _ => 0,
+    }
+}
+
+/// Parses magic, version and length; returns (version, header length, header start).
+fn read_preamble(bytes: &[u8]) -> Result<(Version, usize, usize)> {
+    if bytes.len() < 8 {
+        if !MAGIC.starts_with(&bytes[..bytes.len().min(6)]) {
+            return Err(Error::BadMagic {
+                found: bytes[..bytes.len().min(6)].to_vec(),
+            });
+        }
+        return Err(Error::UnexpectedEof {
+            what: "magic string",
+            expected: 8,
+            found: bytes.len() as u64,
+        });
+    }
+    if bytes[..6] != MAGIC[..] {
+        return Err(Error::BadMagic {
+            found: bytes[..6].to_vec(),
+        });
+    }
+    let version = Version::from_bytes(bytes[6], bytes[7])?;
+    let w = version.len_width();
+    let field = bytes.get(8..8 + w).ok_or(Error::UnexpectedEof {
+        what: "header length",
+        expected: w as u64,
+        found: (bytes.len() - 8) as u64,
+    })?;
+    Ok((version, header_len_field(field), 8 + w))
+}
+
+fn check_header_len(len: usize, opts: &ReadOptions) -> Result<()> {
+    if len > opts.max_header_len {
+        return Err(Error::HeaderTooLarge {
+            len: len as u64,
+            limit: opts.max_header_len,
+        });
+    }
+    Ok(())
+}
+
+/// Reads until `buf` is full, retrying on `Interrupted`; a short stream is an
+/// `UnexpectedEof` naming the part and the byte counts.
+pub(crate) fn read_full<R: Read>(r: &mut R, buf: &mut [u8], what: &'static str) -> Result<()> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => {
+                return Err(Error::UnexpectedEof {
+                    what,
+                    expected: buf.len() as u64,
+                    found: filled as u64,
+                })
+            }
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::Io(e)),
+        }
+    }
+    Ok(())
+}
+
+fn header_err(message: impl Into<String>) -> Error {
+    Error::Header {
+        message: message.into(),
+        offset: 0,
+    }
+}
+
+fn parse_dict(raw: &[u8], version: Version, data_offset: usize, opts: &ReadOptions) -> Result<Header> {
+    let text: std::borrow::Cow<str> = match version {
+        Version::V3_0 => std::str::from_utf8(raw)
+            .map_err(|e| Error::Header {
+                message: "format 3.0 header is not valid UTF-8".into(),
+                offset: e.valid_up_to(),
+            })?
+            .into(),
+        // Latin-1 maps each byte to the code point of the same value.
+        _ => raw.iter().map(|&b| b as char).collect::<String>().into(),
+    };
+    // Each record level costs at most three literal levels: list, tuple, (type, shape).
+    let lit_depth = opts.max_depth.saturating_mul(3).saturating_add(4);
+    let value = pylit::parse(&text, version != Version::V3_0, lit_depth)?;
+    let PyValue::Dict(entries) = value else {
+        return Err(header_err(format!(
+            "the header must be a dict, found {}",
+            value.kind()
+        )));
+    };
+    let (mut descr, mut fortran, mut shape) = (None, None, None);
+    for (k, v) in &entries {
+        match k {
+            // Python dict semantics: a duplicate key's last value wins.
+            PyValue::Str(s) if s == "descr" => descr = Some(v),
+            PyValue::Str(s) if s == "fortran_order" => fortran = Some(v),
+            PyValue::Str(s) if s == "shape" => shape = Some(v),
+            other => {
+                return Err(header_err(format!(
+                    "unexpected key {other:?}: the header must have exactly the keys 'descr', 'fortran_order' and 'shape'"
+                )))
+            }
+        }
+    }
+    let missing = |k: &str| header_err(format!("missing key '{k}': the header must have exactly the keys 'descr', 'fortran_order' and 'shape'"));
+    let descr = descr.ok_or_else(|| missing("descr"))?;
+    let fortran_order = match fortran.ok_or_else(|| missing("fortran_order"))? {
+        PyValue::Bool(b) => *b,
+        other => {
+            return Err(header_err(format!(
+                "fortran_order must be True or False, found {other:?}"
+            )))
+        }
+    };
+    let shape = match shape.ok_or_else(|| missing("shape"))? {
+        PyValue::Tuple(dims) => dims
+            .iter()
+            .map(|d| match d {
+                PyValue::Int(i) => usize::try_from(*i).map_err(|_| {
+                    header_err(format!("shape dimension {i} is negative or too large"))
+                }),
+                other => Err(header_err(format!(
+                    "shape must be a tuple of integers, found an element {other:?}"
+                ))),
+            })
+            .collect::<Result<Vec<usize>>>()?,
+        other => {
+            return Err(header_err(format!(
+                "shape must be a tuple of integers, found {}",
+                other.kind()
+            )))
+        }
+    };
+    let dtype = Dtype::from_py(descr, opts.max_depth)?;
+    Ok(Header {
+        dtype,
+        shape,
+        fortran_order,
+        version,
+        data_offset,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dtype::ByteOrder;
+
+    #[test]
+    fn e1_bytes() {
+        let h = Header::new(Dtype::F32(ByteOrder::Little), vec![3], false);
+        let b = h.to_bytes();
+        assert_eq!(b.len(), 128);
+        let mut want = b"\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }".to_vec();
+        want.resize(127, b' ');
+        want.push(b'\n');
+        assert_eq!(b, want);
+        assert_eq!(Header::from_slice(&b).unwrap(), h);
+    }
+
+    #[test]
+    fn v1_v2_cutoff() {
+        // Text of exactly n characters: pad a record name to reach the size.
+        for (n, v) in [(65524usize, Version::V1_0), (65525, Version::V2_0)] {
+            let base = Header::new(Dtype::Record(crate::dtype::Record::packed(vec![(String::new(), Dtype::I8, vec![])]).unwrap()), vec![], false);
+            let (t, _) = base.render();
+            let name = "a".repeat(n - t.len());
+            let d = Dtype::Record(crate::dtype::Record::packed(vec![(name, Dtype::I8, vec![])]).unwrap());
+            let h = Header::new(d, vec![], false);
+            assert_eq!(h.version, v, "{n}");
+        }
+    }
+}
