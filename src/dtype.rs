@@ -146,7 +146,10 @@ impl Record {
     pub fn new(fields: Vec<Field>, itemsize: usize) -> Result<Record> {
         let mut end = 0usize;
         for (i, f) in fields.iter().enumerate() {
-            if fields[..i].iter().any(|g| g.name == f.name && !f.name.is_empty()) {
+            if fields[..i]
+                .iter()
+                .any(|g| g.name == f.name && !f.name.is_empty())
+            {
                 return Err(Error::UnsupportedDtype {
                     descr: f.name.clone(),
                     reason: format!("field name {:?} is used twice", f.name),
@@ -491,7 +494,10 @@ fn parse_typestr(s: &str) -> Result<Dtype> {
         return Ok(d);
     }
     if !tail.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(unsupported(s, "expected an order character, a kind letter and a size in bytes, such as '<f4'"));
+        return Err(unsupported(
+            s,
+            "expected an order character, a kind letter and a size in bytes, such as '<f4'",
+        ));
     }
     let n: usize = tail
         .parse()
@@ -510,12 +516,18 @@ fn parse_typestr(s: &str) -> Result<Dtype> {
         ('f', 2) => Dtype::F16(order),
         ('f', 4) => Dtype::F32(order),
         ('f', 8) => Dtype::F64(order),
-        ('f', 12 | 16) => {
-            return Err(unsupported(s, "long double is platform-specific (80-bit x87 on x86-64); convert to f8 before saving"))
-        }
+        ('f', 12 | 16) => return Err(unsupported(
+            s,
+            "long double is platform-specific (80-bit x87 on x86-64); convert to f8 before saving",
+        )),
         ('c', 8) => Dtype::C64(order),
         ('c', 16) => Dtype::C128(order),
-        ('c', 24 | 32) => return Err(unsupported(s, "complex long double is platform-specific; convert to c16 before saving")),
+        ('c', 24 | 32) => {
+            return Err(unsupported(
+                s,
+                "complex long double is platform-specific; convert to c16 before saving",
+            ))
+        }
         ('S' | 'a', n) => Dtype::Bytes(n),
         ('U', n) => Dtype::str_checked(n, order)?,
         ('V', n) => Dtype::Void(n),
@@ -535,14 +547,23 @@ fn valid_time_unit(u: &str) -> bool {
 fn parse_shape(v: &PyValue) -> Result<Vec<usize>> {
     let dim = |v: &PyValue| match v {
         PyValue::Int(i) => usize::try_from(*i).map_err(|_| {
-            unsupported(&format!("{i}"), "subarray dimensions must be non-negative and fit in usize")
+            unsupported(
+                &format!("{i}"),
+                "subarray dimensions must be non-negative and fit in usize",
+            )
         }),
-        other => Err(unsupported(&format!("{other:?}"), "subarray dimensions must be integers")),
+        other => Err(unsupported(
+            &format!("{other:?}"),
+            "subarray dimensions must be integers",
+        )),
     };
     match v {
         PyValue::Int(_) => Ok(vec![dim(v)?]),
         PyValue::Tuple(items) | PyValue::List(items) => items.iter().map(dim).collect(),
-        other => Err(unsupported(&format!("{other:?}"), "a subarray shape must be a tuple of integers")),
+        other => Err(unsupported(
+            &format!("{other:?}"),
+            "a subarray shape must be a tuple of integers",
+        )),
     }
 }
 
@@ -551,10 +572,14 @@ fn parse_shape(v: &PyValue) -> Result<Vec<usize>> {
 fn parse_field_type(v: &PyValue, depth: usize) -> Result<(Dtype, Vec<usize>)> {
     match v {
         PyValue::Tuple(items) | PyValue::List(items)
-            if items.len() == 2 && !matches!(items.first(), Some(PyValue::Tuple(_))) && matches!(v, PyValue::Tuple(_)) =>
+            if items.len() == 2
+                && !matches!(items.first(), Some(PyValue::Tuple(_)))
+                && matches!(v, PyValue::Tuple(_)) =>
         {
             if depth == 0 {
-                return Err(Error::TooDeep { limit: DEFAULT_MAX_DEPTH });
+                return Err(Error::TooDeep {
+                    limit: DEFAULT_MAX_DEPTH,
+                });
             }
             let (inner, mut inner_shape) = parse_field_type(&items[0], depth - 1)?;
             let mut shape = parse_shape(&items[1])?;
@@ -563,13 +588,18 @@ fn parse_field_type(v: &PyValue, depth: usize) -> Result<(Dtype, Vec<usize>)> {
         }
         PyValue::List(entries) => Ok((parse_record(entries, depth)?, Vec::new())),
         PyValue::Str(s) => Ok((parse_typestr(s)?, Vec::new())),
-        other => Err(unsupported(&format!("{other:?}"), "a field type must be a typestr, a list of fields or a (type, shape) tuple")),
+        other => Err(unsupported(
+            &format!("{other:?}"),
+            "a field type must be a typestr, a list of fields or a (type, shape) tuple",
+        )),
     }
 }
 
 fn parse_record(entries: &[PyValue], depth: usize) -> Result<Dtype> {
     if depth == 0 {
-        return Err(Error::TooDeep { limit: DEFAULT_MAX_DEPTH });
+        return Err(Error::TooDeep {
+            limit: DEFAULT_MAX_DEPTH,
+        });
     }
     let mut fields: Vec<Field> = Vec::with_capacity(entries.len());
     let mut offset = 0usize;
@@ -587,9 +617,19 @@ fn parse_record(entries: &[PyValue], depth: usize) -> Result<Dtype> {
             PyValue::Str(n) => (n.clone(), None),
             PyValue::Tuple(t) if t.len() == 2 => match (&t[0], &t[1]) {
                 (PyValue::Str(title), PyValue::Str(n)) => (n.clone(), Some(title.clone())),
-                _ => return Err(unsupported(&format!("{:?}", items[0]), "field names must be strings")),
+                _ => {
+                    return Err(unsupported(
+                        &format!("{:?}", items[0]),
+                        "field names must be strings",
+                    ))
+                }
             },
-            other => return Err(unsupported(&format!("{other:?}"), "field names must be strings")),
+            other => {
+                return Err(unsupported(
+                    &format!("{other:?}"),
+                    "field names must be strings",
+                ))
+            }
         };
         let (dtype, mut shape) = parse_field_type(&items[1], depth - 1)?;
         if let Some(s) = items.get(2) {
@@ -612,7 +652,10 @@ fn parse_record(entries: &[PyValue], depth: usize) -> Result<Dtype> {
             continue;
         }
         if fields.iter().any(|f| f.name == field.name) {
-            return Err(unsupported(&field.name, format!("field name {:?} is used twice", field.name)));
+            return Err(unsupported(
+                &field.name,
+                format!("field name {:?} is used twice", field.name),
+            ));
         }
         fields.push(field);
     }
@@ -628,11 +671,17 @@ mod tests {
 
     #[test]
     fn typestrs_round_trip() {
-        for s in ["|b1", "|i1", "|u1", "<i2", ">i4", "<u8", "<f2", ">f4", "<f8", "<c8", ">c16", "|S5", "<U3", "|V8", "<M8[ns]", ">m8[10s]", "<M8"] {
+        for s in [
+            "|b1", "|i1", "|u1", "<i2", ">i4", "<u8", "<f2", ">f4", "<f8", "<c8", ">c16", "|S5",
+            "<U3", "|V8", "<M8[ns]", ">m8[10s]", "<M8",
+        ] {
             let d: Dtype = s.parse().unwrap();
             assert_eq!(d.typestr().unwrap(), s);
         }
-        assert_eq!("=i2".parse::<Dtype>().unwrap(), Dtype::I16(ByteOrder::NATIVE));
+        assert_eq!(
+            "=i2".parse::<Dtype>().unwrap(),
+            Dtype::I16(ByteOrder::NATIVE)
+        );
         assert_eq!("?".parse::<Dtype>().unwrap(), Dtype::Bool);
         for bad in ["x", "<f3", "<f16", "", "<i2 ", "O", "|O8"] {
             assert!(bad.parse::<Dtype>().is_err(), "{bad}");
@@ -644,9 +693,15 @@ mod tests {
         let d = Dtype::from_descr("[('x', '<f4'), ('y', '<u2', (2,))]").unwrap();
         assert_eq!(d.itemsize(), 8);
         assert_eq!(d.descr(), "[('x', '<f4'), ('y', '<u2', (2,))]");
-        let d = Dtype::from_descr("[('', '|V1'), (('aa', 'a'), '<i4'), ('', '|V1'), ('b', '<i4'), ('', '|V6')]").unwrap();
+        let d = Dtype::from_descr(
+            "[('', '|V1'), (('aa', 'a'), '<i4'), ('', '|V1'), ('b', '<i4'), ('', '|V6')]",
+        )
+        .unwrap();
         assert_eq!(d.itemsize(), 16);
-        assert_eq!(d.descr(), "[('', '|V1'), (('aa', 'a'), '<i4'), ('', '|V1'), ('b', '<i4'), ('', '|V6')]");
+        assert_eq!(
+            d.descr(),
+            "[('', '|V1'), (('aa', 'a'), '<i4'), ('', '|V1'), ('b', '<i4'), ('', '|V6')]"
+        );
         let d = Dtype::from_descr("[('c', ('<f8', (5,)), (2,))]").unwrap();
         let Dtype::Record(r) = &d else { panic!() };
         assert_eq!(r.fields()[0].shape, vec![2, 5]);

@@ -29,7 +29,10 @@ pub enum Error {
     },
 
     /// The first six bytes are not `\x93NUMPY`.
-    #[error("not a .npy file: expected the magic string b\"\\x93NUMPY\", found {}", escape_bytes(found))]
+    #[error(
+        "not a .npy file: expected the magic string b\"\\x93NUMPY\", found {}",
+        escape_bytes(found)
+    )]
     BadMagic {
         /// The bytes found where the magic string belongs.
         found: Vec<u8>,

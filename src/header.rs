@@ -160,14 +160,15 @@ impl Header {
     pub fn from_slice_with(bytes: &[u8], opts: &ReadOptions) -> Result<Header> {
         let (version, len, start) = read_preamble(bytes)?;
         check_header_len(len, opts)?;
-        let end = start
-            .checked_add(len)
-            .filter(|&e| e <= bytes.len())
-            .ok_or(Error::UnexpectedEof {
-                what: "header",
-                expected: len as u64,
-                found: (bytes.len() - start) as u64,
-            })?;
+        let end =
+            start
+                .checked_add(len)
+                .filter(|&e| e <= bytes.len())
+                .ok_or(Error::UnexpectedEof {
+                    what: "header",
+                    expected: len as u64,
+                    found: (bytes.len() - start) as u64,
+                })?;
         parse_dict(&bytes[start..end], version, end, opts)
     }
 
@@ -358,7 +359,12 @@ fn header_err(message: impl Into<String>) -> Error {
     }
 }
 
-fn parse_dict(raw: &[u8], version: Version, data_offset: usize, opts: &ReadOptions) -> Result<Header> {
+fn parse_dict(
+    raw: &[u8],
+    version: Version,
+    data_offset: usize,
+    opts: &ReadOptions,
+) -> Result<Header> {
     let text: std::borrow::Cow<str> = match version {
         Version::V3_0 => std::str::from_utf8(raw)
             .map_err(|e| Error::Header {
@@ -392,7 +398,9 @@ fn parse_dict(raw: &[u8], version: Version, data_offset: usize, opts: &ReadOptio
             }
         }
     }
-    let missing = |k: &str| header_err(format!("missing key '{k}': the header must have exactly the keys 'descr', 'fortran_order' and 'shape'"));
+    let missing = |k: &str| {
+        header_err(format!("missing key '{k}': the header must have exactly the keys 'descr', 'fortran_order' and 'shape'"))
+    };
     let descr = descr.ok_or_else(|| missing("descr"))?;
     let fortran_order = match fortran.ok_or_else(|| missing("fortran_order"))? {
         PyValue::Bool(b) => *b,
@@ -441,7 +449,9 @@ mod tests {
         let h = Header::new(Dtype::F32(ByteOrder::Little), vec![3], false);
         let b = h.to_bytes();
         assert_eq!(b.len(), 128);
-        let mut want = b"\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }".to_vec();
+        let mut want =
+            b"\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }"
+                .to_vec();
         want.resize(127, b' ');
         want.push(b'\n');
         assert_eq!(b, want);
@@ -452,10 +462,18 @@ mod tests {
     fn v1_v2_cutoff() {
         // Text of exactly n characters: pad a record name to reach the size.
         for (n, v) in [(65524usize, Version::V1_0), (65525, Version::V2_0)] {
-            let base = Header::new(Dtype::Record(crate::dtype::Record::packed(vec![(String::new(), Dtype::I8, vec![])]).unwrap()), vec![], false);
+            let base = Header::new(
+                Dtype::Record(
+                    crate::dtype::Record::packed(vec![(String::new(), Dtype::I8, vec![])]).unwrap(),
+                ),
+                vec![],
+                false,
+            );
             let (t, _) = base.render();
             let name = "a".repeat(n - t.len());
-            let d = Dtype::Record(crate::dtype::Record::packed(vec![(name, Dtype::I8, vec![])]).unwrap());
+            let d = Dtype::Record(
+                crate::dtype::Record::packed(vec![(name, Dtype::I8, vec![])]).unwrap(),
+            );
             let h = Header::new(d, vec![], false);
             assert_eq!(h.version, v, "{n}");
         }

@@ -287,14 +287,21 @@ impl Parser<'_> {
             return Err(self.err("invalid integer literal"));
         }
         // Python 3 rejects decimal literals with leading zeros, such as `03`.
-        if radix == 10 && self.s[start] == b'0' && self.s[start..self.pos].iter().any(|&c| c != b'0' && c != b'_') {
+        if radix == 10
+            && self.s[start] == b'0'
+            && self.s[start..self.pos]
+                .iter()
+                .any(|&c| c != b'0' && c != b'_')
+        {
             self.pos = start;
             return Err(self.err("leading zeros in a decimal integer are not allowed"));
         }
         match self.peek() {
             Some(b'L' | b'l') if self.allow_long => self.pos += 1,
             Some(b'.' | b'e' | b'E' | b'j' | b'J') => {
-                return Err(self.err("only integers are allowed here, found a float or complex literal"))
+                return Err(
+                    self.err("only integers are allowed here, found a float or complex literal")
+                )
             }
             Some(c) if c.is_ascii_alphanumeric() || c == b'_' => {
                 return Err(self.err(format!("invalid character {} in an integer", self.found())))
@@ -338,7 +345,9 @@ impl Parser<'_> {
             let Some(c) = self.peek() else {
                 return Err(self.err("unterminated string"));
             };
-            if c == quote && (!triple || self.s.get(self.pos..self.pos + 3) == Some(&[quote; 3][..])) {
+            if c == quote
+                && (!triple || self.s.get(self.pos..self.pos + 3) == Some(&[quote; 3][..]))
+            {
                 self.pos += if triple { 3 } else { 1 };
                 return Ok(());
             }
@@ -465,15 +474,32 @@ mod tests {
         assert_eq!(p("0x1_0").unwrap(), PyValue::Int(16));
         assert_eq!(p("-0").unwrap(), PyValue::Int(0));
         assert_eq!(p(" {} # comment\n").unwrap(), PyValue::Dict(vec![]));
-        assert_eq!(p(r"'a\'b\x41\u00e9\n'").unwrap(), PyValue::Str("a'bAé\n".into()));
+        assert_eq!(
+            p(r"'a\'b\x41\u00e9\n'").unwrap(),
+            PyValue::Str("a'bAé\n".into())
+        );
     }
 
     #[test]
     fn rejects() {
-        for bad in ["dict()", "1+2", "{'a': 1} x", "", "(1,", "3L", "1.5", "03", "'abc", "{1 2}"] {
+        for bad in [
+            "dict()",
+            "1+2",
+            "{'a': 1} x",
+            "",
+            "(1,",
+            "3L",
+            "1.5",
+            "03",
+            "'abc",
+            "{1 2}",
+        ] {
             assert!(p(bad).is_err(), "{bad}");
         }
-        assert_eq!(parse("(3L,)", true, 8).unwrap(), PyValue::Tuple(vec![PyValue::Int(3)]));
+        assert_eq!(
+            parse("(3L,)", true, 8).unwrap(),
+            PyValue::Tuple(vec![PyValue::Int(3)])
+        );
         assert!(p(&"[".repeat(100)).is_err());
     }
 }

@@ -1,0 +1,824 @@
+//! `.npy` bytes → Rust values.
+//!
+//! The header is parsed and the data length checked (with checked arithmetic)
+//! before anything is handed out. Values are then read straight from the byte
+//! slice through a [`View`]: an array, or one element of it, described by a
+//! byte offset, the dtype and the remaining axes. Fortran-order files are read
+//! through strides, so nested sequences always come out in logical C order.
+
+use std::io::Read;
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
+use serde::Deserialize;
+
+use crate::dtype::{ByteOrder, Dtype, Record};
+use crate::error::{shape_repr, Error, Result};
+use crate::header::{read_full, Header, ReadOptions};
+use crate::ser::F16_NEWTYPE;
+
+/// Deserializes one array from the start of `bytes`; bytes after its data are
+/// ignored, as NumPy ignores them.
+///
+/// Borrowed types (`&str` from `S` data, `&[u8]`) borrow from `bytes`.
+///
+/// ```
+/// let bytes = serde_npy::to_vec(&vec![1.5f64, 2.5]).unwrap();
+/// let v: Vec<f64> = serde_npy::from_slice(&bytes).unwrap();
+/// assert_eq!(v, [1.5, 2.5]);
+/// ```
+pub fn from_slice<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
+    Ok(take_from_slice(bytes)?.0)
+}
+
+/// Deserializes one array from the start of `bytes` and returns the bytes
+/// after it, so that arrays written back to back can be read in turn.
+///
+/// ```
+/// let mut stream = serde_npy::to_vec(&[1u8, 2]).unwrap();
+/// stream.extend(serde_npy::to_vec(&"hi").unwrap());
+/// let (a, rest): (Vec<u8>, _) = serde_npy::take_from_slice(&stream).unwrap();
+/// let (s, rest): (String, _) = serde_npy::take_from_slice(rest).unwrap();
+/// assert_eq!((a, s.as_str(), rest.len()), (vec![1, 2], "hi", 0));
+/// ```
+pub fn take_from_slice<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<(T, &'de [u8])> {
+    let mut de = Deserializer::from_slice(bytes)?;
+    let value = T::deserialize(&mut de)?;
+    Ok((value, de.rest))
+}
+
+/// Reads exactly one array from `reader` and leaves it just after the data, so
+/// arrays written back to back can be read in turn.
+///
+/// The data buffer grows as bytes actually arrive, never by the header's
+/// claim, so a lying header cannot make it allocate. A stream that ends early
+/// is an [`Error::UnexpectedEof`] saying how many bytes were missing.
+pub fn from_reader<R: Read, T: DeserializeOwned>(reader: R) -> Result<T> {
+    from_reader_with(reader, &ReadOptions::default())
+}
+
+/// [`from_reader`] with explicit limits.
+pub fn from_reader_with<R: Read, T: DeserializeOwned>(
+    mut reader: R,
+    opts: &ReadOptions,
+) -> Result<T> {
+    let header = Header::from_reader_with(&mut reader, opts)?;
+    let len = header.data_len()?;
+    let data = read_data(&mut reader, len)?;
+    let view = View::top(&header, &data, Transient);
+    T::deserialize(view)
+}
+
+/// Reads `len` bytes, growing the buffer only as data arrives.
+fn read_data<R: Read>(reader: &mut R, len: usize) -> Result<Vec<u8>> {
+    const CHUNK: usize = 1 << 20;
+    let mut data = Vec::with_capacity(len.min(CHUNK));
+    while data.len() < len {
+        let filled = data.len();
+        let want = (len - filled).min(CHUNK.max(filled));
+        data.resize(filled + want, 0);
+        if let Err(e) = read_full(reader, &mut data[filled..], "array data") {
+            if let Error::UnexpectedEof { found, .. } = e {
+                return Err(Error::UnexpectedEof {
+                    what: "array data",
+                    expected: len as u64,
+                    found: filled as u64 + found,
+                });
+            }
+            return Err(e);
+        }
+    }
+    Ok(data)
+}
+
+/// A serde `Deserializer` over one `.npy` array in a byte slice.
+///
+/// ```
+/// use serde::Deserialize;
+/// let bytes = serde_npy::to_vec(&[[1u16, 2], [3, 4]]).unwrap();
+/// let mut de = serde_npy::Deserializer::from_slice(&bytes).unwrap();
+/// assert_eq!(de.header().shape, vec![2, 2]);
+/// let v = Vec::<[u16; 2]>::deserialize(&mut de).unwrap();
+/// assert_eq!(v, [[1, 2], [3, 4]]);
+/// ```
+pub struct Deserializer<'de> {
+    header: Header,
+    data: &'de [u8],
+    rest: &'de [u8],
+}
+
+impl<'de> Deserializer<'de> {
+    /// Parses the header and checks that the data is all there.
+    pub fn from_slice(bytes: &'de [u8]) -> Result<Self> {
+        Self::from_slice_with(bytes, &ReadOptions::default())
+    }
+
+    /// [`Deserializer::from_slice`] with explicit limits.
+    pub fn from_slice_with(bytes: &'de [u8], opts: &ReadOptions) -> Result<Self> {
+        let header = Header::from_slice_with(bytes, opts)?;
+        let len = header.data_len()?;
+        let available = bytes.len() - header.data_offset;
+        if available < len {
+            return Err(Error::DataLength {
+                shape: shape_repr(&header.shape),
+                descr: header.dtype.to_string(),
+                expected: len as u64,
+                found: available as u64,
+            });
+        }
+        let end = header.data_offset + len;
+        Ok(Deserializer {
+            data: &bytes[header.data_offset..end],
+            rest: &bytes[end..],
+            header,
+        })
+    }
+
+    /// The parsed header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The raw data bytes, in file order and byte order.
+    pub fn data(&self) -> &'de [u8] {
+        self.data
+    }
+
+    /// The bytes after this array's data.
+    pub fn rest(&self) -> &'de [u8] {
+        self.rest
+    }
+
+    fn view<'m>(&'m self) -> View<'de, 'm, Borrowed> {
+        View::top(&self.header, self.data, Borrowed)
+    }
+}
+
+macro_rules! forward_to_view {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value> {
+            self.view().$method($($arg,)* visitor)
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
+    type Error = Error;
+
+    forward_to_view! {
+        deserialize_any(); deserialize_bool(); deserialize_i8(); deserialize_i16(); deserialize_i32();
+        deserialize_i64(); deserialize_u8(); deserialize_u16(); deserialize_u32(); deserialize_u64();
+        deserialize_f32(); deserialize_f64(); deserialize_char(); deserialize_str(); deserialize_string();
+        deserialize_bytes(); deserialize_byte_buf(); deserialize_option(); deserialize_unit();
+        deserialize_unit_struct(name: &'static str); deserialize_newtype_struct(name: &'static str);
+        deserialize_seq(); deserialize_tuple(len: usize); deserialize_tuple_struct(name: &'static str, len: usize);
+        deserialize_map(); deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+        deserialize_identifier(); deserialize_ignored_any(); deserialize_i128(); deserialize_u128();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Lending: borrowed input hands out borrowed bytes; a transient buffer copies.
+
+/// How string and byte data reach a visitor.
+pub(crate) trait Lend<'d, 'de>: Copy {
+    fn bytes<V: Visitor<'de>>(self, b: &'d [u8], v: V) -> Result<V::Value>;
+    fn str<V: Visitor<'de>>(self, s: &'d str, v: V) -> Result<V::Value>;
+}
+
+/// The data outlives the deserializer's `'de`: lend it.
+#[derive(Clone, Copy)]
+pub(crate) struct Borrowed;
+
+impl<'d: 'de, 'de> Lend<'d, 'de> for Borrowed {
+    fn bytes<V: Visitor<'de>>(self, b: &'d [u8], v: V) -> Result<V::Value> {
+        v.visit_borrowed_bytes(b)
+    }
+    fn str<V: Visitor<'de>>(self, s: &'d str, v: V) -> Result<V::Value> {
+        v.visit_borrowed_str(s)
+    }
+}
+
+/// The data lives in a temporary buffer: the visitor must copy.
+#[derive(Clone, Copy)]
+pub(crate) struct Transient;
+
+impl<'d, 'de> Lend<'d, 'de> for Transient {
+    fn bytes<V: Visitor<'de>>(self, b: &'d [u8], v: V) -> Result<V::Value> {
+        v.visit_bytes(b)
+    }
+    fn str<V: Visitor<'de>>(self, s: &'d str, v: V) -> Result<V::Value> {
+        v.visit_str(s)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Views
+
+/// An array (or one element, when no axes remain) inside the data bytes.
+#[derive(Clone, Copy)]
+pub(crate) struct View<'d, 'm, L> {
+    data: &'d [u8],
+    /// Byte offset of the first element of this view.
+    offset: usize,
+    dtype: &'m Dtype,
+    /// Shape of the whole array this view belongs to.
+    shape: &'m [usize],
+    /// Axes of `shape` already descended.
+    axis: usize,
+    fortran: bool,
+    /// The outermost view of a file, where `shape` + `data` structs apply.
+    top: bool,
+    lend: L,
+}
+
+impl<'d, 'm, L> View<'d, 'm, L> {
+    /// Invariant: `data.len() >= header.data_len()` (checked by the callers).
+    pub(crate) fn top(header: &'m Header, data: &'d [u8], lend: L) -> Self {
+        View {
+            data,
+            offset: 0,
+            dtype: &header.dtype,
+            shape: &header.shape,
+            axis: 0,
+            fortran: header.fortran_order,
+            top: true,
+            lend,
+        }
+    }
+
+    fn is_leaf(&self) -> bool {
+        self.axis == self.shape.len()
+    }
+
+    /// Byte distance between consecutive indices along `axis`.
+    fn stride(&self, axis: usize) -> usize {
+        let others = if self.fortran {
+            &self.shape[..axis]
+        } else {
+            &self.shape[axis + 1..]
+        };
+        // Invariant: the product of the whole shape times itemsize was checked
+        // against overflow when the data length was validated.
+        others.iter().fold(self.dtype.itemsize(), |a, &d| a * d)
+    }
+
+    fn dimension_error(&self, wanted_seq: bool) -> Error {
+        let expected = if wanted_seq {
+            format!("at least {}-D", self.axis + 1)
+        } else if self.axis == 0 {
+            "0-D (a single value)".to_string()
+        } else {
+            format!("{}-D", self.axis)
+        };
+        Error::Dimension {
+            expected,
+            shape: shape_repr(self.shape),
+        }
+    }
+
+    /// The bytes of the element at this (leaf) view.
+    fn bytes(&self) -> Result<&'d [u8]> {
+        let n = self.dtype.itemsize();
+        self.offset
+            .checked_add(n)
+            .and_then(|end| self.data.get(self.offset..end))
+            .ok_or_else(|| Error::Custom("element out of bounds (internal error)".into()))
+    }
+
+    fn sub(&self, dtype: &'m Dtype, shape: &'m [usize], offset: usize) -> Self
+    where
+        L: Copy,
+    {
+        View {
+            data: self.data,
+            offset,
+            dtype,
+            shape,
+            axis: 0,
+            fortran: false,
+            top: false,
+            lend: self.lend,
+        }
+    }
+}
+
+/// Reads a fixed-size value in the given byte order.
+macro_rules! read_num {
+    ($ty:ty, $bytes:expr, $order:expr) => {{
+        let mut a = [0u8; std::mem::size_of::<$ty>()];
+        a.copy_from_slice(&$bytes[..std::mem::size_of::<$ty>()]);
+        match $order {
+            ByteOrder::Little => <$ty>::from_le_bytes(a),
+            ByteOrder::Big => <$ty>::from_be_bytes(a),
+        }
+    }};
+}
+
+static F32_LE: Dtype = Dtype::F32(ByteOrder::Little);
+static F32_BE: Dtype = Dtype::F32(ByteOrder::Big);
+static F64_LE: Dtype = Dtype::F64(ByteOrder::Little);
+static F64_BE: Dtype = Dtype::F64(ByteOrder::Big);
+static COMPLEX_SHAPE: [usize; 1] = [2];
+
+/// The part of a complex number's dtype: `(f32|f64, order)`.
+fn complex_part(d: &Dtype) -> Option<&'static Dtype> {
+    Some(match d {
+        Dtype::C64(ByteOrder::Little) => &F32_LE,
+        Dtype::C64(ByteOrder::Big) => &F32_BE,
+        Dtype::C128(ByteOrder::Little) => &F64_LE,
+        Dtype::C128(ByteOrder::Big) => &F64_BE,
+        _ => return None,
+    })
+}
+
+impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
+    /// Visits the element at this leaf view according to its dtype.
+    fn visit_leaf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let b = self.bytes()?;
+        match self.dtype {
+            Dtype::Bool => visitor.visit_bool(b[0] != 0),
+            Dtype::I8 => visitor.visit_i8(b[0] as i8),
+            Dtype::U8 => visitor.visit_u8(b[0]),
+            Dtype::I16(o) => visitor.visit_i16(read_num!(i16, b, o)),
+            Dtype::I32(o) => visitor.visit_i32(read_num!(i32, b, o)),
+            Dtype::I64(o) | Dtype::DateTime(_, o) | Dtype::TimeDelta(_, o) => {
+                visitor.visit_i64(read_num!(i64, b, o))
+            }
+            Dtype::U16(o) => visitor.visit_u16(read_num!(u16, b, o)),
+            Dtype::U32(o) => visitor.visit_u32(read_num!(u32, b, o)),
+            Dtype::U64(o) => visitor.visit_u64(read_num!(u64, b, o)),
+            Dtype::F16(o) => visitor.visit_f32(half::f16::from_bits(read_num!(u16, b, o)).to_f32()),
+            Dtype::F32(o) => visitor.visit_f32(read_num!(f32, b, o)),
+            Dtype::F64(o) => visitor.visit_f64(read_num!(f64, b, o)),
+            Dtype::C64(_) | Dtype::C128(_) => self.visit_complex(visitor),
+            Dtype::Bytes(_) => self.lend.bytes(trim_nuls(b, 1), visitor),
+            Dtype::Void(_) => self.lend.bytes(b, visitor),
+            Dtype::Str(_, o) => visitor.visit_string(decode_ucs4(b, *o)?),
+            Dtype::Record(r) => visitor.visit_map(RecordAccess::new(self, r)),
+        }
+    }
+
+    fn visit_complex<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        // Invariant: only called for complex dtypes, which have a part type.
+        let part = complex_part(self.dtype).expect("complex dtype");
+        visitor.visit_seq(AxisAccess::new(self.sub(part, &COMPLEX_SHAPE, self.offset)))
+    }
+
+    /// A scalar was asked for: only a leaf can give one.
+    fn scalar<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if !self.is_leaf() {
+            return Err(self.dimension_error(false));
+        }
+        self.visit_leaf(visitor)
+    }
+
+    /// A sequence was asked for: the next axis, or the parts of a leaf that
+    /// has them (complex, record fields, bytes).
+    fn sequence<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if !self.is_leaf() {
+            return visitor.visit_seq(AxisAccess::new(self));
+        }
+        match self.dtype {
+            Dtype::C64(_) | Dtype::C128(_) => self.visit_complex(visitor),
+            Dtype::Record(r) => visitor.visit_seq(RecordAccess::new(self, r)),
+            Dtype::Bytes(_) | Dtype::Void(_) => self.visit_leaf(visitor),
+            _ => Err(self.dimension_error(true)),
+        }
+    }
+
+    /// A contiguous run of one-byte elements along the last axis, if this is one.
+    fn byte_run(&self) -> Option<&'d [u8]> {
+        let one_byte = matches!(self.dtype, Dtype::U8 | Dtype::I8 | Dtype::Bool);
+        if one_byte && self.axis + 1 == self.shape.len() && self.stride(self.axis) == 1 {
+            self.data
+                .get(self.offset..self.offset.checked_add(self.shape[self.axis])?)
+        } else {
+            None
+        }
+    }
+}
+
+fn trim_nuls(b: &[u8], unit: usize) -> &[u8] {
+    let mut end = b.len();
+    while end >= unit && b[end - unit..end].iter().all(|&x| x == 0) {
+        end -= unit;
+    }
+    &b[..end]
+}
+
+fn decode_ucs4(b: &[u8], order: ByteOrder) -> Result<String> {
+    let b = trim_nuls(b, 4);
+    let mut s = String::with_capacity(b.len() / 4);
+    for unit in b.chunks_exact(4) {
+        let code = read_num!(u32, unit, order);
+        let c = char::from_u32(code).ok_or_else(|| Error::TypeMismatch {
+            expected: "a string".into(),
+            found: format!("invalid code point 0x{code:X} in U data"),
+        })?;
+        s.push(c);
+    }
+    Ok(s)
+}
+
+macro_rules! scalar_methods {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+            self.scalar(visitor)
+        }
+    )*};
+}
+
+impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
+    type Error = Error;
+
+    scalar_methods! {
+        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_f32 deserialize_f64
+        deserialize_char
+    }
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.is_leaf() {
+            self.visit_leaf(visitor)
+        } else {
+            visitor.visit_seq(AxisAccess::new(self))
+        }
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.is_leaf() {
+            if let Dtype::Bytes(_) = self.dtype {
+                let b = trim_nuls(self.bytes()?, 1);
+                if let Ok(s) = std::str::from_utf8(b) {
+                    return self.lend.str(s, visitor);
+                }
+            }
+        }
+        self.scalar(visitor)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if let Some(run) = self.byte_run() {
+            return self.lend.bytes(run, visitor);
+        }
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_bytes(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        // `.npy` has no missing values: everything present is `Some`.
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
+        Err(Error::TypeMismatch {
+            expected: "()".into(),
+            found: format!("an array of {}", self.dtype),
+        })
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        if name == F16_NEWTYPE && self.is_leaf() {
+            if let Dtype::F16(o) = self.dtype {
+                let bits = read_num!(u16, self.bytes()?, o);
+                return visitor.visit_newtype_struct(bits.into_deserializer());
+            }
+        }
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.sequence(visitor)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value> {
+        self.sequence(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.sequence(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.dtype {
+            Dtype::Record(r) if self.is_leaf() => visitor.visit_map(RecordAccess::new(self, r)),
+            _ if !self.is_leaf() => Err(self.dimension_error(false)),
+            other => Err(Error::TypeMismatch {
+                expected: "a map (a record dtype)".into(),
+                found: other.to_string(),
+            }),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        if self.top && is_shaped(fields) {
+            return visitor.visit_map(ShapedAccess::new(self, fields));
+        }
+        match self.dtype {
+            Dtype::Record(r) if self.is_leaf() => visitor.visit_map(RecordAccess::new(self, r)),
+            _ if !self.is_leaf() => Err(self.dimension_error(false)),
+            other => Err(Error::TypeMismatch {
+                expected: format!("a struct with fields {fields:?}"),
+                found: format!(
+                    "{other} (structs read records, or `shape` + `data` at the top level)"
+                ),
+            }),
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _variants: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value> {
+        Err(Error::TypeMismatch {
+            expected: format!("enum {name}"),
+            found: format!("{} (.npy has no enums)", self.dtype),
+        })
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        visitor.visit_unit()
+    }
+}
+
+fn is_shaped(fields: &[&str]) -> bool {
+    fields.contains(&"data") && (fields.contains(&"shape") || fields.contains(&"dim"))
+}
+
+/// The elements along one axis.
+struct AxisAccess<'d, 'm, L> {
+    view: View<'d, 'm, L>,
+    stride: usize,
+    index: usize,
+    len: usize,
+}
+
+impl<'d, 'm, L: Copy> AxisAccess<'d, 'm, L> {
+    fn new(view: View<'d, 'm, L>) -> Self {
+        AxisAccess {
+            stride: view.stride(view.axis),
+            len: view.shape[view.axis],
+            index: 0,
+            view,
+        }
+    }
+}
+
+impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for AxisAccess<'d, 'm, L> {
+    type Error = Error;
+
+    #[inline]
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        if self.index == self.len {
+            return Ok(None);
+        }
+        let mut v = self.view;
+        v.offset += self.index * self.stride;
+        v.axis += 1;
+        v.top = false;
+        self.index += 1;
+        seed.deserialize(v).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.len - self.index)
+    }
+}
+
+/// The fields of one record, as a map (by name) or a sequence (in order).
+struct RecordAccess<'d, 'm, L> {
+    view: View<'d, 'm, L>,
+    record: &'m Record,
+    next: usize,
+}
+
+impl<'d, 'm, L> RecordAccess<'d, 'm, L> {
+    fn new(view: View<'d, 'm, L>, record: &'m Record) -> Self {
+        RecordAccess {
+            view,
+            record,
+            next: 0,
+        }
+    }
+}
+
+impl<'d, 'm, 'de, L: Lend<'d, 'de>> RecordAccess<'d, 'm, L> {
+    fn field_view(&mut self) -> View<'d, 'm, L> {
+        let f = &self.record.fields()[self.next];
+        self.next += 1;
+        self.view
+            .sub(&f.dtype, &f.shape, self.view.offset + f.offset)
+    }
+}
+
+impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::MapAccess<'de> for RecordAccess<'d, 'm, L> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        match self.record.fields().get(self.next) {
+            None => Ok(None),
+            Some(f) => seed
+                .deserialize(f.name.as_str().into_deserializer())
+                .map(Some),
+        }
+    }
+
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value> {
+        let v = self.field_view();
+        seed.deserialize(v)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.record.fields().len() - self.next)
+    }
+}
+
+impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for RecordAccess<'d, 'm, L> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        if self.next == self.record.fields().len() {
+            return Ok(None);
+        }
+        let v = self.field_view();
+        seed.deserialize(v).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.record.fields().len() - self.next)
+    }
+}
+
+/// A top-level struct with `shape` and `data` (and optionally `fortran_order`;
+/// ndarray's `v` and `dim` are understood too).
+struct ShapedAccess<'d, 'm, L> {
+    view: View<'d, 'm, L>,
+    fields: &'static [&'static str],
+    next: usize,
+    /// The struct has a `fortran_order` field: data comes in file order.
+    file_order: bool,
+}
+
+impl<'d, 'm, L> ShapedAccess<'d, 'm, L> {
+    fn new(view: View<'d, 'm, L>, fields: &'static [&'static str]) -> Self {
+        ShapedAccess {
+            view,
+            fields,
+            next: 0,
+            file_order: fields.contains(&"fortran_order"),
+        }
+    }
+
+    /// The next requested field this reader can fill.
+    fn current(&self) -> Option<&'static str> {
+        self.fields.get(self.next).copied()
+    }
+}
+
+impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::MapAccess<'de> for ShapedAccess<'d, 'm, L> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        while let Some(f) = self.current() {
+            if matches!(f, "shape" | "dim" | "data" | "fortran_order" | "v") {
+                return seed.deserialize(f.into_deserializer()).map(Some);
+            }
+            self.next += 1;
+        }
+        Ok(None)
+    }
+
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value> {
+        let field = self.current().unwrap_or("");
+        self.next += 1;
+        match field {
+            "shape" | "dim" => seed.deserialize(de::value::SeqDeserializer::new(
+                self.view.shape.iter().copied(),
+            )),
+            "fortran_order" => seed.deserialize(self.view.fortran.into_deserializer()),
+            "v" => seed.deserialize(1u8.into_deserializer()),
+            _ => seed.deserialize(FlatData {
+                view: self.view,
+                file_order: self.file_order,
+            }),
+        }
+    }
+}
+
+/// All elements of an array as one flat sequence.
+struct FlatData<'d, 'm, L> {
+    view: View<'d, 'm, L>,
+    file_order: bool,
+}
+
+impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for FlatData<'d, 'm, L> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let count: usize = self.view.shape.iter().product();
+        let c_order = self.file_order || !self.view.fortran;
+        visitor.visit_seq(FlatAccess {
+            view: self.view,
+            count,
+            index: 0,
+            counter: if c_order {
+                Vec::new()
+            } else {
+                vec![0; self.view.shape.len()]
+            },
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+struct FlatAccess<'d, 'm, L> {
+    view: View<'d, 'm, L>,
+    count: usize,
+    index: usize,
+    /// Logical C-order index into a Fortran-order file; empty when the
+    /// elements are read in storage order.
+    counter: Vec<usize>,
+}
+
+impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FlatAccess<'d, 'm, L> {
+    type Error = Error;
+
+    #[inline]
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        if self.index == self.count {
+            return Ok(None);
+        }
+        let itemsize = self.view.dtype.itemsize();
+        let offset = if self.counter.is_empty() {
+            self.index * itemsize
+        } else {
+            // Fortran storage: element (i0, i1, …) sits at i0 + s0*(i1 + s1*(…)).
+            let mut off = 0;
+            for (i, &d) in self.counter.iter().zip(self.view.shape).rev() {
+                off = off * d + i;
+            }
+            // Advance the C-order counter: last axis fastest.
+            for (c, &d) in self.counter.iter_mut().zip(self.view.shape).rev() {
+                *c += 1;
+                if *c < d {
+                    break;
+                }
+                *c = 0;
+            }
+            off * itemsize
+        };
+        self.index += 1;
+        let leaf = View {
+            offset: self.view.offset + offset,
+            axis: self.view.shape.len(),
+            top: false,
+            ..self.view
+        };
+        seed.deserialize(leaf).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.count - self.index)
+    }
+}

@@ -1,0 +1,1377 @@
+//! Rust value → `.npy` bytes.
+//!
+//! The header comes first in the file but depends on the whole value (shape,
+//! record layout, longest string), so writing takes two passes:
+//!
+//! 1. **plan** ([`Planner`]) walks the value without writing and infers dtype
+//!    and shape. For fixed-size element types it stops after the first element
+//!    of each sequence whose length is known: the rest cannot change the plan.
+//! 2. **emit** ([`Emitter`]) writes the header, then walks the value again and
+//!    stores each element, checking every element against the plan (so mixed
+//!    types and ragged nesting are still caught, with their index).
+//!
+//! The plan gives the exact output size, so [`to_vec`] allocates once.
+
+use std::borrow::Cow;
+use std::io::Write;
+
+use serde::ser::{self, Serialize};
+
+use crate::dtype::{ByteOrder, Dtype, Record};
+use crate::error::{index_repr, shape_repr, Error, Result};
+use crate::header::Header;
+
+/// Serializes `value` as a complete `.npy` file in memory.
+///
+/// The output is byte-identical to NumPy's `np.save` of the same array, and is
+/// allocated once, at its exact size.
+///
+/// ```
+/// let bytes = serde_npy::to_vec(&vec![[1i32, 2, 3], [4, 5, 6]]).unwrap();
+/// let back: Vec<Vec<i32>> = serde_npy::from_slice(&bytes).unwrap();
+/// assert_eq!(back, vec![vec![1, 2, 3], vec![4, 5, 6]]);
+/// ```
+pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    let layout = plan(value)?;
+    let header = layout.header();
+    let total = header
+        .data_offset
+        .checked_add(layout.data_len()?)
+        .ok_or_else(|| layout.overflow())?;
+    let mut out = Vec::with_capacity(total);
+    header.write_to(&mut out);
+    emit(value, &layout, &mut out)?;
+    debug_assert_eq!(out.len(), total);
+    Ok(out)
+}
+
+/// Serializes `value` as a complete `.npy` file into `writer`.
+///
+/// Output goes through an internal buffer, so `writer` need not be buffered.
+/// On error, part of the output may already have been written.
+pub fn to_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> Result<()> {
+    let layout = plan(value)?;
+    let mut out = IoOutput {
+        writer,
+        buf: Vec::with_capacity(IO_BUF),
+    };
+    layout.header().write_to(&mut out.buf);
+    emit(value, &layout, &mut out)?;
+    out.flush()
+}
+
+/// A serde `Serializer` that writes one `.npy` array.
+///
+/// Most code uses [`to_vec`] or [`to_writer`]. This type exists for callers that
+/// drive serialization themselves (`value.serialize(Serializer::new(&mut out))`).
+/// It runs the planning pass on the value it is given, then writes.
+pub struct Serializer<W> {
+    writer: W,
+}
+
+impl<W: Write> Serializer<W> {
+    /// A serializer that writes to `writer`.
+    pub fn new(writer: W) -> Self {
+        Serializer { writer }
+    }
+
+    /// Serializes `value` into the writer.
+    pub fn serialize<T: Serialize + ?Sized>(self, value: &T) -> Result<()> {
+        to_writer(self.writer, value)
+    }
+
+    /// Gives back the writer.
+    pub fn into_inner(self) -> W {
+        self.writer
+    }
+}
+
+const IO_BUF: usize = 64 * 1024;
+
+/// Where emitted bytes go.
+trait Output {
+    fn put(&mut self, bytes: &[u8]) -> Result<()>;
+    fn put_zeros(&mut self, n: usize) -> Result<()>;
+}
+
+impl Output for Vec<u8> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.extend_from_slice(bytes);
+        Ok(())
+    }
+    fn put_zeros(&mut self, n: usize) -> Result<()> {
+        self.resize(self.len() + n, 0);
+        Ok(())
+    }
+}
+
+struct IoOutput<W> {
+    writer: W,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> IoOutput<W> {
+    fn flush(mut self) -> Result<()> {
+        self.writer.write_all(&self.buf)?;
+        self.writer.flush()?;
+        Ok(())
+    }
+}
+
+impl<W: Write> Output for IoOutput<W> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        if self.buf.len() + bytes.len() > IO_BUF {
+            self.writer.write_all(&self.buf)?;
+            self.buf.clear();
+            if bytes.len() > IO_BUF {
+                self.writer.write_all(bytes)?;
+                return Ok(());
+            }
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(())
+    }
+    fn put_zeros(&mut self, mut n: usize) -> Result<()> {
+        const ZEROS: [u8; 256] = [0; 256];
+        while n > 0 {
+            let k = n.min(ZEROS.len());
+            self.put(&ZEROS[..k])?;
+            n -= k;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Plan
+
+/// The element type inferred so far.
+#[derive(Clone, Debug, PartialEq)]
+enum Elem {
+    /// No element seen (only empty sequences): written as `<f8`, like `np.array([])`.
+    Unknown,
+    Scalar(Dtype),
+    /// Longest string so far, in chars.
+    Str(usize),
+    /// Longest byte string so far.
+    Bytes(usize),
+    Record(Vec<(Cow<'static, str>, Plan)>),
+}
+
+/// What a value looks like: its dimensions and element type.
+#[derive(Clone, Debug, PartialEq)]
+struct Plan {
+    dims: Vec<usize>,
+    elem: Elem,
+}
+
+impl Plan {
+    fn scalar(d: Dtype) -> Plan {
+        Plan {
+            dims: Vec::new(),
+            elem: Elem::Scalar(d),
+        }
+    }
+
+    /// Whether every element of this type has the same size, so that one
+    /// element tells all (strings grow; unknown may still be learned).
+    fn is_fixed(&self) -> bool {
+        match &self.elem {
+            Elem::Scalar(_) => true,
+            Elem::Record(fields) => fields.iter().all(|(_, p)| p.is_fixed()),
+            Elem::Unknown | Elem::Str(_) | Elem::Bytes(_) => false,
+        }
+    }
+
+    fn describe(&self) -> String {
+        let e = match &self.elem {
+            Elem::Unknown => "an empty sequence".to_string(),
+            Elem::Scalar(d) => d.to_string(),
+            Elem::Str(_) => "a string".to_string(),
+            Elem::Bytes(_) => "bytes".to_string(),
+            Elem::Record(_) => "a record".to_string(),
+        };
+        if self.dims.is_empty() {
+            e
+        } else {
+            format!("shape {} of {e}", shape_repr(&self.dims))
+        }
+    }
+
+    /// Folds the plan of one more element into `self`.
+    fn merge(&mut self, other: Plan, index: &[usize]) -> Result<()> {
+        if self.dims != other.dims {
+            // Same depth, different length: the first differing axis tells where.
+            if self.dims.len() == other.dims.len() {
+                let axis = self
+                    .dims
+                    .iter()
+                    .zip(&other.dims)
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(0);
+                let mut at = index.to_vec();
+                at.extend(std::iter::repeat(0).take(axis));
+                return Err(Error::Ragged {
+                    index: index_repr(&at),
+                    found: other.dims[axis],
+                    expected: self.dims[axis],
+                });
+            }
+            return Err(self.mixed(&other, index));
+        }
+        match (&mut self.elem, other.elem) {
+            (_, Elem::Unknown) => {}
+            (mine @ Elem::Unknown, theirs) => *mine = theirs,
+            (Elem::Scalar(a), Elem::Scalar(b)) if *a == b => {}
+            (Elem::Str(a), Elem::Str(b)) => *a = (*a).max(b),
+            (Elem::Bytes(a), Elem::Bytes(b)) => *a = (*a).max(b),
+            (Elem::Record(a), Elem::Record(b))
+                if a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.0 == y.0) =>
+            {
+                for ((_, pa), (_, pb)) in a.iter_mut().zip(b) {
+                    pa.merge(pb, index)?;
+                }
+            }
+            (_, theirs) => {
+                let other = Plan {
+                    dims: other.dims,
+                    elem: theirs,
+                };
+                return Err(self.mixed(&other, index));
+            }
+        }
+        Ok(())
+    }
+
+    fn mixed(&self, other: &Plan, index: &[usize]) -> Error {
+        Error::MixedTypes {
+            index: index_repr(index),
+            expected: self.describe(),
+            found: other.describe(),
+        }
+    }
+
+    fn dtype(&self) -> Result<Dtype> {
+        Ok(match &self.elem {
+            Elem::Unknown => Dtype::F64(ByteOrder::Little),
+            Elem::Scalar(d) => d.clone(),
+            // NumPy never infers a zero width: `np.array([''])` is `<U1`.
+            Elem::Str(n) => Dtype::str_checked((*n).max(1), ByteOrder::Little)?,
+            Elem::Bytes(n) => Dtype::Bytes((*n).max(1)),
+            Elem::Record(fields) => Dtype::Record(Record::packed(
+                fields
+                    .iter()
+                    .map(|(name, p)| Ok((name.to_string(), p.dtype()?, p.dims.clone())))
+                    .collect::<Result<_>>()?,
+            )?),
+        })
+    }
+}
+
+/// The result of planning a whole value.
+#[derive(Debug)]
+struct Layout {
+    shape: Vec<usize>,
+    dtype: Dtype,
+    fortran_order: bool,
+    /// The value is a struct with `shape` and `data` (or ndarray's `dim` and `data`).
+    shaped: bool,
+}
+
+impl Layout {
+    fn header(&self) -> Header {
+        Header::new(self.dtype.clone(), self.shape.clone(), self.fortran_order)
+    }
+
+    fn data_len(&self) -> Result<usize> {
+        self.shape
+            .iter()
+            .try_fold(self.dtype.itemsize(), |a, &d| a.checked_mul(d))
+            .ok_or_else(|| self.overflow())
+    }
+
+    fn overflow(&self) -> Error {
+        Error::ShapeOverflow {
+            shape: shape_repr(&self.shape),
+            descr: self.dtype.to_string(),
+        }
+    }
+}
+
+fn plan<T: Serialize + ?Sized>(value: &T) -> Result<Layout> {
+    let mut top = TopLevel::default();
+    let p = plan_value(value, Some(&mut top))?;
+    if let Some((shape, fortran)) = top.shaped {
+        let count = shape
+            .iter()
+            .try_fold(1u64, |a, &d| a.checked_mul(d as u64))
+            .unwrap_or(u64::MAX);
+        let found = p.dims.first().copied().unwrap_or(1) as u64;
+        if p.dims.len() != 1 || found != count {
+            return Err(Error::ShapeDataMismatch {
+                shape: shape_repr(&shape),
+                expected: count,
+                found,
+            });
+        }
+        let dtype = p.dtype()?;
+        // NumPy tests C-contiguity first: arrays with at most one axis longer
+        // than 1, and empty arrays, are written with fortran_order False.
+        let fortran_order =
+            fortran && !shape.contains(&0) && shape.iter().filter(|&&d| d != 1).count() > 1;
+        return Ok(Layout {
+            shape,
+            dtype,
+            fortran_order,
+            shaped: true,
+        });
+    }
+    Ok(Layout {
+        dtype: p.dtype()?,
+        shape: p.dims,
+        fortran_order: false,
+        shaped: false,
+    })
+}
+
+/// What the top-level struct revealed, if it is a shape + data wrapper.
+#[derive(Default)]
+struct TopLevel {
+    shaped: Option<(Vec<usize>, bool)>,
+}
+
+/// Plans `value`; `top` is `Some` only for the outermost value.
+fn plan_value<T: Serialize + ?Sized>(value: &T, top: Option<&mut TopLevel>) -> Result<Plan> {
+    match value.serialize(Planner { top }) {
+        Ok(p) | Err(PlanError::Stop(p)) => Ok(p),
+        Err(PlanError::Fail(e)) => Err(e),
+    }
+}
+
+/// The planner's error: a real error, or "this sequence is planned, stop
+/// iterating" (carried through the user's `Serialize` impl by `?`).
+#[derive(Debug)]
+enum PlanError {
+    Stop(Plan),
+    Fail(Error),
+}
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlanError::Stop(_) => f.write_str("planning stopped early"),
+            PlanError::Fail(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+impl ser::Error for PlanError {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        PlanError::Fail(Error::Custom(msg.to_string()))
+    }
+}
+
+impl From<Error> for PlanError {
+    fn from(e: Error) -> Self {
+        PlanError::Fail(e)
+    }
+}
+
+fn unsupported<T>(what: &'static str, hint: &'static str) -> Result<T, PlanError> {
+    Err(PlanError::Fail(Error::Unsupported { what, hint }))
+}
+
+/// Prefixes the index of the element an error happened in.
+fn at_index(e: Error, i: usize) -> Error {
+    let prefix = |s: String| {
+        if s == "[]" {
+            format!("[{i}]")
+        } else {
+            format!("[{i}, {}", &s[1..])
+        }
+    };
+    match e {
+        Error::Ragged {
+            index,
+            found,
+            expected,
+        } => Error::Ragged {
+            index: prefix(index),
+            found,
+            expected,
+        },
+        Error::MixedTypes {
+            index,
+            expected,
+            found,
+        } => Error::MixedTypes {
+            index: prefix(index),
+            expected,
+            found,
+        },
+        other => other,
+    }
+}
+
+struct Planner<'t> {
+    top: Option<&'t mut TopLevel>,
+}
+
+macro_rules! plan_scalar {
+    ($($method:ident: $ty:ty => $dtype:expr;)*) => {$(
+        fn $method(self, _v: $ty) -> Result<Plan, PlanError> {
+            Ok(Plan::scalar($dtype))
+        }
+    )*};
+}
+
+impl<'t> ser::Serializer for Planner<'t> {
+    type Ok = Plan;
+    type Error = PlanError;
+    type SerializeSeq = SeqPlanner;
+    type SerializeTuple = TuplePlanner;
+    type SerializeTupleStruct = TuplePlanner;
+    type SerializeTupleVariant = ser::Impossible<Plan, PlanError>;
+    type SerializeMap = ser::Impossible<Plan, PlanError>;
+    type SerializeStruct = StructPlanner<'t>;
+    type SerializeStructVariant = ser::Impossible<Plan, PlanError>;
+
+    plan_scalar! {
+        serialize_bool: bool => Dtype::Bool;
+        serialize_i8: i8 => Dtype::I8;
+        serialize_i16: i16 => Dtype::I16(ByteOrder::Little);
+        serialize_i32: i32 => Dtype::I32(ByteOrder::Little);
+        serialize_i64: i64 => Dtype::I64(ByteOrder::Little);
+        serialize_u8: u8 => Dtype::U8;
+        serialize_u16: u16 => Dtype::U16(ByteOrder::Little);
+        serialize_u32: u32 => Dtype::U32(ByteOrder::Little);
+        serialize_u64: u64 => Dtype::U64(ByteOrder::Little);
+        serialize_f32: f32 => Dtype::F32(ByteOrder::Little);
+        serialize_f64: f64 => Dtype::F64(ByteOrder::Little);
+    }
+
+    fn serialize_i128(self, _v: i128) -> Result<Plan, PlanError> {
+        unsupported("an i128", "NumPy has no 128-bit integers")
+    }
+    fn serialize_u128(self, _v: u128) -> Result<Plan, PlanError> {
+        unsupported("a u128", "NumPy has no 128-bit integers")
+    }
+    fn serialize_char(self, _v: char) -> Result<Plan, PlanError> {
+        Ok(Plan {
+            dims: Vec::new(),
+            elem: Elem::Str(1),
+        })
+    }
+    fn serialize_str(self, v: &str) -> Result<Plan, PlanError> {
+        Ok(Plan {
+            dims: Vec::new(),
+            elem: Elem::Str(v.chars().count()),
+        })
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<Plan, PlanError> {
+        Ok(Plan {
+            dims: Vec::new(),
+            elem: Elem::Bytes(v.len()),
+        })
+    }
+    fn serialize_none(self) -> Result<Plan, PlanError> {
+        unsupported(
+            "None (an Option)",
+            ".npy arrays have no missing values; use NaN or a mask array",
+        )
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _v: &T) -> Result<Plan, PlanError> {
+        unsupported(
+            "an Option",
+            ".npy arrays have no missing values; unwrap it, or use NaN or a mask array",
+        )
+    }
+    fn serialize_unit(self) -> Result<Plan, PlanError> {
+        unsupported("a unit value `()`", "")
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<Plan, PlanError> {
+        unsupported("a unit struct", "")
+    }
+    fn serialize_unit_variant(
+        self,
+        _n: &'static str,
+        _i: u32,
+        _v: &'static str,
+    ) -> Result<Plan, PlanError> {
+        unsupported("an enum variant", "store its index as an integer instead")
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<Plan, PlanError> {
+        if name == F16_NEWTYPE {
+            return Ok(Plan::scalar(Dtype::F16(ByteOrder::Little)));
+        }
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _n: &'static str,
+        _i: u32,
+        _v: &'static str,
+        _value: &T,
+    ) -> Result<Plan, PlanError> {
+        unsupported("an enum variant", "")
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<SeqPlanner, PlanError> {
+        Ok(SeqPlanner {
+            len,
+            count: 0,
+            acc: None,
+        })
+    }
+    fn serialize_tuple(self, len: usize) -> Result<TuplePlanner, PlanError> {
+        Ok(TuplePlanner {
+            plans: Vec::with_capacity(len.min(64)),
+        })
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<TuplePlanner, PlanError> {
+        self.serialize_tuple(len)
+    }
+    fn serialize_tuple_variant(
+        self,
+        _n: &'static str,
+        _i: u32,
+        _v: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, PlanError> {
+        unsupported("an enum variant", "")
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, PlanError> {
+        unsupported("a map", "use a struct, whose fields become a record dtype")
+    }
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<StructPlanner<'t>, PlanError> {
+        Ok(StructPlanner {
+            top: self.top,
+            fields: Vec::with_capacity(len),
+            shape: None,
+            fortran: None,
+        })
+    }
+    fn serialize_struct_variant(
+        self,
+        _n: &'static str,
+        _i: u32,
+        _v: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, PlanError> {
+        unsupported("an enum variant", "")
+    }
+}
+
+/// serde name of `half::f16`'s newtype wrapper around its `u16` bits.
+pub(crate) const F16_NEWTYPE: &str = "f16";
+
+struct SeqPlanner {
+    len: Option<usize>,
+    count: usize,
+    acc: Option<Plan>,
+}
+
+impl ser::SerializeSeq for SeqPlanner {
+    type Ok = Plan;
+    type Error = PlanError;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PlanError> {
+        let p = plan_value(value, None).map_err(|e| at_index(e, self.count))?;
+        match &mut self.acc {
+            None => self.acc = Some(p),
+            Some(acc) => acc.merge(p, &[self.count])?,
+        }
+        self.count += 1;
+        if let (Some(len), Some(acc)) = (self.len, &self.acc) {
+            if acc.is_fixed() {
+                // The remaining elements are checked while emitting.
+                let mut dims = vec![len];
+                dims.extend_from_slice(&acc.dims);
+                return Err(PlanError::Stop(Plan {
+                    dims,
+                    elem: acc.elem.clone(),
+                }));
+            }
+        }
+        Ok(())
+    }
+
+    fn end(self) -> Result<Plan, PlanError> {
+        Ok(seq_plan(self.count, self.acc))
+    }
+}
+
+fn seq_plan(count: usize, acc: Option<Plan>) -> Plan {
+    match acc {
+        None => Plan {
+            dims: vec![count],
+            elem: Elem::Unknown,
+        },
+        Some(p) => {
+            let mut dims = Vec::with_capacity(p.dims.len() + 1);
+            dims.push(count);
+            dims.extend_from_slice(&p.dims);
+            Plan { dims, elem: p.elem }
+        }
+    }
+}
+
+/// Tuples and arrays `[T; N]` look the same to serde: homogeneous ones become
+/// an axis (as in `np.array`), heterogeneous ones a record of `f0`, `f1`, ….
+struct TuplePlanner {
+    plans: Vec<Plan>,
+}
+
+impl TuplePlanner {
+    fn finish(self) -> Plan {
+        let mut it = self.plans.iter().cloned().enumerate();
+        if let Some((_, mut acc)) = it.next() {
+            if it.all(|(i, p)| acc.merge(p, &[i]).is_ok()) {
+                return seq_plan(self.plans.len(), Some(acc));
+            }
+        } else {
+            return seq_plan(0, None);
+        }
+        Plan {
+            dims: Vec::new(),
+            elem: Elem::Record(
+                self.plans
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, p)| (Cow::Owned(format!("f{i}")), p))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl ser::SerializeTuple for TuplePlanner {
+    type Ok = Plan;
+    type Error = PlanError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PlanError> {
+        let p = plan_value(value, None).map_err(|e| at_index(e, self.plans.len()))?;
+        self.plans.push(p);
+        Ok(())
+    }
+    fn end(self) -> Result<Plan, PlanError> {
+        Ok(self.finish())
+    }
+}
+
+impl ser::SerializeTupleStruct for TuplePlanner {
+    type Ok = Plan;
+    type Error = PlanError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PlanError> {
+        ser::SerializeTuple::serialize_element(self, value)
+    }
+    fn end(self) -> Result<Plan, PlanError> {
+        Ok(self.finish())
+    }
+}
+
+struct StructPlanner<'t> {
+    top: Option<&'t mut TopLevel>,
+    fields: Vec<(Cow<'static, str>, Plan)>,
+    shape: Option<Option<Vec<usize>>>,
+    fortran: Option<Option<bool>>,
+}
+
+/// Field names of a struct that stands for a whole array.
+const SHAPED_KEYS: [&str; 5] = ["shape", "dim", "data", "fortran_order", "v"];
+
+impl ser::SerializeStruct for StructPlanner<'_> {
+    type Ok = Plan;
+    type Error = PlanError;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), PlanError> {
+        if self.top.is_some() {
+            match key {
+                "shape" | "dim" => {
+                    self.shape = Some(
+                        value
+                            .serialize(Capture::default())
+                            .ok()
+                            .and_then(Captured::into_dims),
+                    )
+                }
+                "fortran_order" => {
+                    self.fortran = Some(
+                        value
+                            .serialize(Capture::default())
+                            .ok()
+                            .and_then(Captured::into_bool),
+                    )
+                }
+                _ => {}
+            }
+        }
+        let p = plan_value(value, None)?;
+        self.fields.push((Cow::Borrowed(key), p));
+        Ok(())
+    }
+
+    fn end(self) -> Result<Plan, PlanError> {
+        let keys_ok = self
+            .fields
+            .iter()
+            .all(|(k, _)| SHAPED_KEYS.contains(&k.as_ref()));
+        let has_data = self.fields.iter().any(|(k, _)| k == "data");
+        if let (Some(top), true, true, Some(Some(shape))) =
+            (self.top, keys_ok, has_data, &self.shape)
+        {
+            let fortran = match self.fortran {
+                None => Some(false),
+                Some(f) => f,
+            };
+            if let Some(fortran) = fortran {
+                top.shaped = Some((shape.clone(), fortran));
+                let data = self
+                    .fields
+                    .into_iter()
+                    .find(|(k, _)| k == "data")
+                    .map(|(_, p)| p);
+                // Invariant: `has_data` found a `data` field above.
+                return Ok(data.expect("data field"));
+            }
+        }
+        Ok(Plan {
+            dims: Vec::new(),
+            elem: Elem::Record(self.fields),
+        })
+    }
+}
+
+/// Values captured from a `shape` or `fortran_order` field.
+#[derive(Default)]
+enum Captured {
+    #[default]
+    Nothing,
+    Int(u64),
+    Bool(bool),
+    Dims(Vec<usize>),
+}
+
+impl Captured {
+    fn into_dims(self) -> Option<Vec<usize>> {
+        match self {
+            Captured::Dims(d) => Some(d),
+            // ndarray writes a 1-D `dim` as a bare integer.
+            Captured::Int(i) => usize::try_from(i).ok().map(|i| vec![i]),
+            _ => None,
+        }
+    }
+    fn into_bool(self) -> Option<bool> {
+        match self {
+            Captured::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// A small serializer that captures integers, a bool, or a sequence of integers.
+#[derive(Default)]
+struct Capture {
+    dims: Vec<usize>,
+}
+
+macro_rules! capture_int {
+    ($($method:ident: $ty:ty),*) => {$(
+        fn $method(self, v: $ty) -> Result<Captured> {
+            u64::try_from(v).map(Captured::Int).map_err(|_| Error::Custom("negative dimension".into()))
+        }
+    )*};
+}
+
+impl ser::Serializer for Capture {
+    type Ok = Captured;
+    type Error = Error;
+    type SerializeSeq = Self;
+    type SerializeTuple = Self;
+    type SerializeTupleStruct = Self;
+    type SerializeTupleVariant = ser::Impossible<Captured, Error>;
+    type SerializeMap = ser::Impossible<Captured, Error>;
+    type SerializeStruct = ser::Impossible<Captured, Error>;
+    type SerializeStructVariant = ser::Impossible<Captured, Error>;
+
+    capture_int!(serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64);
+
+    fn serialize_bool(self, v: bool) -> Result<Captured> {
+        Ok(Captured::Bool(v))
+    }
+    fn serialize_f32(self, _v: f32) -> Result<Captured> {
+        Ok(Captured::Nothing)
+    }
+    fn serialize_f64(self, _v: f64) -> Result<Captured> {
+        Ok(Captured::Nothing)
+    }
+    fn serialize_char(self, _v: char) -> Result<Captured> {
+        Ok(Captured::Nothing)
+    }
+    fn serialize_str(self, _v: &str) -> Result<Captured> {
+        Ok(Captured::Nothing)
+    }
+    fn serialize_bytes(self, _v: &[u8]) -> Result<Captured> {
+        Ok(Captured::Nothing)
+    }
+    fn serialize_none(self) -> Result<Captured> {
+        Ok(Captured::Nothing)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _v: &T) -> Result<Captured> {
+        Ok(Captured::Nothing)
+    }
+    fn serialize_unit(self) -> Result<Captured> {
+        Ok(Captured::Nothing)
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<Captured> {
+        Ok(Captured::Nothing)
+    }
+    fn serialize_unit_variant(
+        self,
+        _n: &'static str,
+        _i: u32,
+        _v: &'static str,
+    ) -> Result<Captured> {
+        Ok(Captured::Nothing)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<Captured> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _n: &'static str,
+        _i: u32,
+        _v: &'static str,
+        _value: &T,
+    ) -> Result<Captured> {
+        Ok(Captured::Nothing)
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self> {
+        Ok(self)
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self> {
+        Ok(self)
+    }
+    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Self> {
+        Ok(self)
+    }
+    fn serialize_tuple_variant(
+        self,
+        _n: &'static str,
+        _i: u32,
+        _v: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant> {
+        Err(Error::Custom("not a shape".into()))
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap> {
+        Err(Error::Custom("not a shape".into()))
+    }
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeStruct> {
+        Err(Error::Custom("not a shape".into()))
+    }
+    fn serialize_struct_variant(
+        self,
+        _n: &'static str,
+        _i: u32,
+        _v: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant> {
+        Err(Error::Custom("not a shape".into()))
+    }
+}
+
+impl Capture {
+    fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        match value.serialize(Capture::default())? {
+            Captured::Int(i) => {
+                let d =
+                    usize::try_from(i).map_err(|_| Error::Custom("dimension too large".into()))?;
+                self.dims.push(d);
+                Ok(())
+            }
+            _ => Err(Error::Custom("not a shape".into())),
+        }
+    }
+}
+
+impl ser::SerializeSeq for Capture {
+    type Ok = Captured;
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.push(value)
+    }
+    fn end(self) -> Result<Captured> {
+        Ok(Captured::Dims(self.dims))
+    }
+}
+
+impl ser::SerializeTuple for Capture {
+    type Ok = Captured;
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.push(value)
+    }
+    fn end(self) -> Result<Captured> {
+        Ok(Captured::Dims(self.dims))
+    }
+}
+
+impl ser::SerializeTupleStruct for Capture {
+    type Ok = Captured;
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.push(value)
+    }
+    fn end(self) -> Result<Captured> {
+        Ok(Captured::Dims(self.dims))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Emit
+
+fn emit<T: Serialize + ?Sized, O: Output>(value: &T, layout: &Layout, out: &mut O) -> Result<()> {
+    let dims: &[usize] = if layout.shaped { &[] } else { &layout.shape };
+    value.serialize(Emitter {
+        out,
+        dtype: &layout.dtype,
+        dims,
+        shaped: layout.shaped.then(|| layout.shape.iter().product()),
+    })
+}
+
+/// Writes one value whose expected dimensions and dtype come from the plan.
+struct Emitter<'a, O> {
+    out: &'a mut O,
+    dtype: &'a Dtype,
+    /// Axes still to descend before reaching elements.
+    dims: &'a [usize],
+    /// For a top-level shape + data struct: the element count of `data`.
+    shaped: Option<usize>,
+}
+
+impl<'a, O: Output> Emitter<'a, O> {
+    fn mismatch(&self, found: &str) -> Error {
+        let expected = if self.dims.is_empty() {
+            self.dtype.to_string()
+        } else {
+            format!("a sequence of {} elements", self.dims[0])
+        };
+        Error::MixedTypes {
+            index: "[]".into(),
+            expected,
+            found: found.to_string(),
+        }
+    }
+
+    #[inline]
+    fn leaf(&self, found: &str) -> Result<&'a Dtype> {
+        if self.dims.is_empty() {
+            Ok(self.dtype)
+        } else {
+            Err(self.mismatch(found))
+        }
+    }
+
+    fn seq(self, len: Option<usize>) -> Result<SeqEmitter<'a, O>> {
+        let Some((&expected, rest)) = self.dims.split_first() else {
+            return Err(self.mismatch("a sequence"));
+        };
+        if let Some(len) = len {
+            if len != expected {
+                return Err(Error::Ragged {
+                    index: "[]".into(),
+                    found: len,
+                    expected,
+                });
+            }
+        }
+        Ok(SeqEmitter {
+            out: self.out,
+            dtype: self.dtype,
+            dims: rest,
+            expected,
+            count: 0,
+        })
+    }
+
+    fn write_str_chars(self, chars: impl Iterator<Item = char>, found: &str) -> Result<()> {
+        let Dtype::Str(n, _) = *self.leaf(found)? else {
+            return Err(self.mismatch(found));
+        };
+        let mut written = 0usize;
+        for c in chars {
+            written += 1;
+            if written > n {
+                return Err(self.mismatch("a longer string than in the first pass"));
+            }
+            self.out.put(&(c as u32).to_le_bytes())?;
+        }
+        self.out.put_zeros((n - written) * 4)
+    }
+}
+
+macro_rules! emit_scalar {
+    ($($method:ident: $ty:ty => $variant:pat, $name:literal;)*) => {$(
+        #[inline]
+        fn $method(self, v: $ty) -> Result<()> {
+            match self.leaf($name)? {
+                $variant => self.out.put(&v.to_le_bytes()),
+                _ => Err(self.mismatch($name)),
+            }
+        }
+    )*};
+}
+
+impl<'a, O: Output> ser::Serializer for Emitter<'a, O> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = SeqEmitter<'a, O>;
+    type SerializeTuple = TupleEmitter<'a, O>;
+    type SerializeTupleStruct = TupleEmitter<'a, O>;
+    type SerializeTupleVariant = ser::Impossible<(), Error>;
+    type SerializeMap = ser::Impossible<(), Error>;
+    type SerializeStruct = StructEmitter<'a, O>;
+    type SerializeStructVariant = ser::Impossible<(), Error>;
+
+    emit_scalar! {
+        serialize_i8: i8 => Dtype::I8, "i8";
+        serialize_i16: i16 => Dtype::I16(_), "i16";
+        serialize_i32: i32 => Dtype::I32(_), "i32";
+        serialize_i64: i64 => Dtype::I64(_), "i64";
+        serialize_u8: u8 => Dtype::U8, "u8";
+        serialize_u16: u16 => Dtype::U16(_), "u16";
+        serialize_u32: u32 => Dtype::U32(_), "u32";
+        serialize_u64: u64 => Dtype::U64(_), "u64";
+        serialize_f32: f32 => Dtype::F32(_), "f32";
+        serialize_f64: f64 => Dtype::F64(_), "f64";
+    }
+
+    fn serialize_bool(self, v: bool) -> Result<()> {
+        match self.leaf("bool")? {
+            Dtype::Bool => self.out.put(&[u8::from(v)]),
+            _ => Err(self.mismatch("bool")),
+        }
+    }
+    fn serialize_i128(self, _v: i128) -> Result<()> {
+        Err(self.mismatch("i128"))
+    }
+    fn serialize_u128(self, _v: u128) -> Result<()> {
+        Err(self.mismatch("u128"))
+    }
+    fn serialize_char(self, v: char) -> Result<()> {
+        self.write_str_chars(std::iter::once(v), "a char")
+    }
+    fn serialize_str(self, v: &str) -> Result<()> {
+        self.write_str_chars(v.chars(), "a string")
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<()> {
+        match *self.leaf("bytes")? {
+            Dtype::Bytes(n) if v.len() <= n => {
+                self.out.put(v)?;
+                self.out.put_zeros(n - v.len())
+            }
+            _ => Err(self.mismatch("bytes")),
+        }
+    }
+    fn serialize_none(self) -> Result<()> {
+        Err(self.mismatch("None"))
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _v: &T) -> Result<()> {
+        Err(self.mismatch("an Option"))
+    }
+    fn serialize_unit(self) -> Result<()> {
+        Err(self.mismatch("()"))
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<()> {
+        Err(self.mismatch("a unit struct"))
+    }
+    fn serialize_unit_variant(self, _n: &'static str, _i: u32, _v: &'static str) -> Result<()> {
+        Err(self.mismatch("an enum variant"))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        if name == F16_NEWTYPE {
+            if let Dtype::F16(_) = self.leaf("f16")? {
+                return match value.serialize(Capture::default())? {
+                    Captured::Int(bits) => {
+                        let bits = u16::try_from(bits).map_err(|_| self.mismatch("f16 bits"))?;
+                        self.out.put(&bits.to_le_bytes())
+                    }
+                    _ => Err(self.mismatch("f16")),
+                };
+            }
+        }
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _n: &'static str,
+        _i: u32,
+        _v: &'static str,
+        _value: &T,
+    ) -> Result<()> {
+        Err(self.mismatch("an enum variant"))
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<SeqEmitter<'a, O>> {
+        self.seq(len)
+    }
+    fn serialize_tuple(self, len: usize) -> Result<TupleEmitter<'a, O>> {
+        if !self.dims.is_empty() {
+            return Ok(TupleEmitter::Axis(self.seq(Some(len))?));
+        }
+        match self.dtype {
+            Dtype::Record(r) if r.fields().len() == len => Ok(TupleEmitter::Record {
+                out: self.out,
+                record: r,
+                next: 0,
+            }),
+            _ => Err(self.mismatch("a tuple")),
+        }
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<TupleEmitter<'a, O>> {
+        self.serialize_tuple(len)
+    }
+    fn serialize_tuple_variant(
+        self,
+        _n: &'static str,
+        _i: u32,
+        _v: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant> {
+        Err(self.mismatch("an enum variant"))
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap> {
+        Err(self.mismatch("a map"))
+    }
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<StructEmitter<'a, O>> {
+        if let Some(count) = self.shaped {
+            return Ok(StructEmitter::Shaped {
+                out: self.out,
+                dtype: self.dtype,
+                count,
+            });
+        }
+        match (self.dims.is_empty(), self.dtype) {
+            (true, Dtype::Record(r)) => Ok(StructEmitter::Record {
+                out: self.out,
+                record: r,
+                next: 0,
+            }),
+            _ => Err(self.mismatch("a struct")),
+        }
+    }
+    fn serialize_struct_variant(
+        self,
+        _n: &'static str,
+        _i: u32,
+        _v: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant> {
+        Err(self.mismatch("an enum variant"))
+    }
+}
+
+/// Emits the elements of one axis.
+struct SeqEmitter<'a, O> {
+    out: &'a mut O,
+    dtype: &'a Dtype,
+    dims: &'a [usize],
+    expected: usize,
+    count: usize,
+}
+
+impl<O: Output> SeqEmitter<'_, O> {
+    #[inline]
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        if self.count == self.expected {
+            return Err(Error::Ragged {
+                index: "[]".into(),
+                found: self.count + 1,
+                expected: self.expected,
+            });
+        }
+        let r = value.serialize(Emitter {
+            out: &mut *self.out,
+            dtype: self.dtype,
+            dims: self.dims,
+            shaped: None,
+        });
+        if let Err(e) = r {
+            return Err(at_index(e, self.count));
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    fn finish(self) -> Result<()> {
+        if self.count != self.expected {
+            return Err(Error::Ragged {
+                index: "[]".into(),
+                found: self.count,
+                expected: self.expected,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl<O: Output> ser::SerializeSeq for SeqEmitter<'_, O> {
+    type Ok = ();
+    type Error = Error;
+    #[inline]
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.element(value)
+    }
+    fn end(self) -> Result<()> {
+        self.finish()
+    }
+}
+
+/// A tuple is either one axis of the array or one record.
+enum TupleEmitter<'a, O> {
+    Axis(SeqEmitter<'a, O>),
+    Record {
+        out: &'a mut O,
+        record: &'a Record,
+        next: usize,
+    },
+}
+
+impl<O: Output> ser::SerializeTuple for TupleEmitter<'_, O> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        match self {
+            TupleEmitter::Axis(s) => s.element(value),
+            TupleEmitter::Record { out, record, next } => {
+                let f = record
+                    .fields()
+                    .get(*next)
+                    .ok_or_else(|| Error::Custom("tuple longer than its record".into()))?;
+                *next += 1;
+                value.serialize(Emitter {
+                    out: &mut **out,
+                    dtype: &f.dtype,
+                    dims: &f.shape,
+                    shaped: None,
+                })
+            }
+        }
+    }
+    fn end(self) -> Result<()> {
+        match self {
+            TupleEmitter::Axis(s) => s.finish(),
+            TupleEmitter::Record { .. } => Ok(()),
+        }
+    }
+}
+
+impl<O: Output> ser::SerializeTupleStruct for TupleEmitter<'_, O> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        ser::SerializeTuple::serialize_element(self, value)
+    }
+    fn end(self) -> Result<()> {
+        ser::SerializeTuple::end(self)
+    }
+}
+
+/// A struct is one record, or (at the top level) a shape + data wrapper.
+enum StructEmitter<'a, O> {
+    Record {
+        out: &'a mut O,
+        record: &'a Record,
+        next: usize,
+    },
+    Shaped {
+        out: &'a mut O,
+        dtype: &'a Dtype,
+        count: usize,
+    },
+}
+
+impl<O: Output> ser::SerializeStruct for StructEmitter<'_, O> {
+    type Ok = ();
+    type Error = Error;
+
+    #[inline]
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        match self {
+            StructEmitter::Record { out, record, next } => {
+                let f = record.fields().get(*next).filter(|f| f.name == key).ok_or_else(|| Error::MixedTypes {
+                    index: "[]".into(),
+                    expected: format!("field {:?}", record.fields().get(*next).map_or("", |f| f.name.as_str())),
+                    found: format!("field {key:?} (every record must have the same fields in the same order)"),
+                })?;
+                *next += 1;
+                value.serialize(Emitter {
+                    out: &mut **out,
+                    dtype: &f.dtype,
+                    dims: &f.shape,
+                    shaped: None,
+                })
+            }
+            StructEmitter::Shaped { out, dtype, count } => {
+                if key != "data" {
+                    return Ok(());
+                }
+                value.serialize(Emitter {
+                    out: &mut **out,
+                    dtype,
+                    dims: std::slice::from_ref(count),
+                    shaped: None,
+                })
+            }
+        }
+    }
+
+    fn end(self) -> Result<()> {
+        match self {
+            StructEmitter::Record { record, next, .. } if next != record.fields().len() => {
+                Err(Error::MixedTypes {
+                    index: "[]".into(),
+                    expected: format!("{} fields", record.fields().len()),
+                    found: format!("{next} fields"),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+}
