@@ -352,8 +352,13 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
             Dtype::F32(o) => visitor.visit_f32(read_num!(f32, b, o)),
             Dtype::F64(o) => visitor.visit_f64(read_num!(f64, b, o)),
             Dtype::C64(_) | Dtype::C128(_) => self.visit_complex(visitor),
-            Dtype::Bytes(_) => self.lend.bytes(trim_nuls(b, 1), visitor),
-            Dtype::Void(_) => self.lend.bytes(b, visitor),
+            // Self-describing targets such as `serde_json::Value` have no bytes
+            // type, so raw bytes reach `deserialize_any` as a sequence of `u8`;
+            // `deserialize_bytes` lends them as bytes.
+            Dtype::Bytes(_) => visitor.visit_seq(de::value::SeqDeserializer::new(
+                trim_nuls(b, 1).iter().copied(),
+            )),
+            Dtype::Void(_) => visitor.visit_seq(de::value::SeqDeserializer::new(b.iter().copied())),
             Dtype::Str(_, o) => visitor.visit_string(decode_ucs4(b, *o)?),
             Dtype::Record(r) => visitor.visit_map(RecordAccess::new(self, r)),
         }
@@ -465,6 +470,13 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         if let Some(run) = self.byte_run() {
             return self.lend.bytes(run, visitor);
+        }
+        if self.is_leaf() {
+            match self.dtype {
+                Dtype::Bytes(_) => return self.lend.bytes(trim_nuls(self.bytes()?, 1), visitor),
+                Dtype::Void(_) => return self.lend.bytes(self.bytes()?, visitor),
+                _ => {}
+            }
         }
         self.deserialize_any(visitor)
     }

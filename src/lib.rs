@@ -1,4 +1,85 @@
-//! serde-npy (work in progress)
+//! NumPy's `.npy` format as a [serde] data format.
+//!
+//! In Python, `arr.tobytes()` loses the shape and dtype; `np.save` keeps them.
+//! This crate gives Rust the same: any array-shaped value becomes `.npy` bytes
+//! that `np.load` reads exactly, and any file `np.save` wrote becomes Rust
+//! values again, with shape, dtype, memory order and every bit kept.
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize, Debug, PartialEq)]
+//! struct Point {
+//!     x: f32,
+//!     y: f32,
+//!     id: u32,
+//! }
+//!
+//! // A Vec of structs is a NumPy record array:
+//! // dtype [('x', '<f4'), ('y', '<f4'), ('id', '<u4')], shape (2,).
+//! let points = vec![Point { x: 1.0, y: 2.0, id: 7 }, Point { x: 3.0, y: 4.0, id: 8 }];
+//! let bytes = serde_npy::to_vec(&points)?;
+//! let back: Vec<Point> = serde_npy::from_slice(&bytes)?;
+//! assert_eq!(back, points);
+//!
+//! // Nested sequences are N-D arrays.
+//! let image = vec![[0u8; 3]; 4];
+//! let header = serde_npy::Header::from_slice(&serde_npy::to_vec(&image)?)?;
+//! assert_eq!(header.shape, [4, 3]);
+//! # Ok::<(), serde_npy::Error>(())
+//! ```
+//!
+//! # Writing: Rust value → `.npy`
+//!
+//! | Rust value (serde data model) | written as |
+//! |---|---|
+//! | `bool`, `i8`…`i64`, `u8`…`u64`, `f32`, `f64` | 0-d array: `\|b1`, `\|i1`, `\|u1`, `<i2` … `<f8` |
+//! | [`half::f16`] | `<f2` |
+//! | `String`, `&str`, `char` | `<U{n}`, `n` = longest element in chars (at least 1) |
+//! | bytes ([`serde_bytes::ByteBuf`], `#[serde(with = "serde_bytes")]`) | `\|S{n}` |
+//! | a sequence of the above (`Vec<T>`, `&[T]`, `[T; N]`) | 1-D |
+//! | nested sequences (`Vec<Vec<T>>`, `[[T; 3]; 4]`, `Vec<[f32; 3]>`) | N-D; ragged input is an error naming the first ragged index |
+//! | a struct with fields `shape` (integers) and `data` (flat sequence), optionally `fortran_order: bool` | N-D of that shape, data in C order (Fortran order when the flag is true) |
+//! | a struct or heterogeneous tuple as an element (`Vec<Point>`, `Vec<(i32, f64)>`) | structured dtype; tuples name fields `f0`, `f1`, …; nested struct → nested dtype; array field → subarray |
+//! | `Option`, enums, maps, unit | an error naming what cannot be stored |
+//!
+//! Tuples and arrays look the same to serde, so a tuple whose elements all
+//! have one type is an axis, as in `np.array([(1.0, 2.0)])` (shape `(1, 2)`);
+//! only a tuple mixing types is a record. An empty sequence has no element
+//! type, so it is written as `<f8`, like `np.array([])`.
+//!
+//! The bytes are identical to NumPy ≥ 1.24 `np.save`: the same header text with
+//! growth spaces and 64-byte alignment, and the same choice of format 1.0, 2.0
+//! (header over 65535 bytes) or 3.0 (field names outside latin-1). Data is
+//! always written little-endian.
+//!
+//! # Reading: `.npy` → Rust
+//!
+//! | `.npy` | read into |
+//! |---|---|
+//! | any file, through `deserialize_any` (so `serde_json::Value` works) | 0-d → the scalar; N-D → nested sequences in logical C order (Fortran files re-ordered); records → maps of field name → value; subarray → sequence; `U` → string; `S` → bytes; `<f2` → `f32` exactly; complex → `[re, im]`; datetime → `i64` |
+//! | a struct with `shape` + `data` (+ optional `fortran_order`) | shape and flat data in C order; with a `fortran_order` field, data in file order and the flag set |
+//! | `Vec<T>`, `[T; N]`, nested `Vec`s | dimensionality must match: "expected 1-D, found shape (3, 4)" |
+//! | numbers | serde's own rules: an `<i4` file fills an `i64` field |
+//! | big-endian or `=` data | converted to native |
+//! | [`half::f16`] | bit-exact from `<f2` |
+//!
+//! Everything `np.load` accepts is read: any key order, double quotes, no
+//! trailing comma, 16-byte legacy padding, format 2.0 and 3.0, and `|`, `=`,
+//! `<`, `>` byte orders. Object (`O`) arrays are refused: their data is a
+//! pickle, which is never loaded.
+//!
+//! # Untrusted input
+//!
+//! Reading never panics and never allocates more than the input justifies: the
+//! data length implied by the header is checked (with checked arithmetic)
+//! against the bytes actually present before anything is decoded. Header size
+//! and dtype nesting are limited by [`ReadOptions`].
+//!
+//! [serde]: https://serde.rs
+
+#![deny(missing_docs)]
+
 mod de;
 mod dtype;
 mod error;
@@ -10,6 +91,8 @@ mod ser;
 pub use de::{from_reader, from_reader_with, from_slice, take_from_slice, Deserializer};
 pub use dtype::{ByteOrder, Dtype, Field, Record};
 pub use error::{Error, Result};
-pub use half;
 pub use header::{Header, ReadOptions, Version, MAGIC};
 pub use ser::{to_vec, to_writer, Serializer};
+
+/// The `half` crate, whose [`f16`](half::f16) maps to NumPy's `float16`.
+pub use half;
