@@ -11,7 +11,7 @@ use std::io::Read;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::Deserialize;
 
-use crate::dtype::{ByteOrder, Dtype, Record};
+use crate::dtype::{ByteOrder, Dtype, Record, COMPLEX_PAIR};
 use crate::error::{shape_repr, Error, Result};
 use crate::header::{read_full, Header, ReadOptions};
 use crate::ser::F16_NEWTYPE;
@@ -315,23 +315,6 @@ macro_rules! read_num {
     }};
 }
 
-static F32_LE: Dtype = Dtype::F32(ByteOrder::Little);
-static F32_BE: Dtype = Dtype::F32(ByteOrder::Big);
-static F64_LE: Dtype = Dtype::F64(ByteOrder::Little);
-static F64_BE: Dtype = Dtype::F64(ByteOrder::Big);
-static COMPLEX_SHAPE: [usize; 1] = [2];
-
-/// The part of a complex number's dtype: `(f32|f64, order)`.
-fn complex_part(d: &Dtype) -> Option<&'static Dtype> {
-    Some(match d {
-        Dtype::C64(ByteOrder::Little) => &F32_LE,
-        Dtype::C64(ByteOrder::Big) => &F32_BE,
-        Dtype::C128(ByteOrder::Little) => &F64_LE,
-        Dtype::C128(ByteOrder::Big) => &F64_BE,
-        _ => return None,
-    })
-}
-
 impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
     /// Visits the element at this leaf view according to its dtype.
     fn visit_leaf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -366,8 +349,8 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
 
     fn visit_complex<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         // Invariant: only called for complex dtypes, which have a part type.
-        let part = complex_part(self.dtype).expect("complex dtype");
-        visitor.visit_seq(AxisAccess::new(self.sub(part, &COMPLEX_SHAPE, self.offset)))
+        let part = self.dtype.complex_part().expect("complex dtype");
+        visitor.visit_seq(AxisAccess::new(self.sub(part, &COMPLEX_PAIR, self.offset)))
     }
 
     /// A scalar was asked for: only a leaf can give one.

@@ -355,6 +355,27 @@ impl Dtype {
     }
 }
 
+static F32_LE: Dtype = Dtype::F32(ByteOrder::Little);
+static F32_BE: Dtype = Dtype::F32(ByteOrder::Big);
+static F64_LE: Dtype = Dtype::F64(ByteOrder::Little);
+static F64_BE: Dtype = Dtype::F64(ByteOrder::Big);
+
+/// Shape of a complex number seen as its parts: `(re, im)`.
+pub(crate) static COMPLEX_PAIR: [usize; 1] = [2];
+
+impl Dtype {
+    /// The dtype of each part of a complex dtype (`c8` → `f4`, `c16` → `f8`).
+    pub(crate) fn complex_part(&self) -> Option<&'static Dtype> {
+        Some(match self {
+            Dtype::C64(ByteOrder::Little) => &F32_LE,
+            Dtype::C64(ByteOrder::Big) => &F32_BE,
+            Dtype::C128(ByteOrder::Little) => &F64_LE,
+            Dtype::C128(ByteOrder::Big) => &F64_BE,
+            _ => return None,
+        })
+    }
+}
+
 /// Default limit on nested record depth, adjustable through `ReadOptions`.
 pub(crate) const DEFAULT_MAX_DEPTH: usize = 32;
 

@@ -80,6 +80,7 @@
 
 #![deny(missing_docs)]
 
+mod complex;
 mod de;
 mod dtype;
 mod error;
@@ -87,12 +88,15 @@ mod header;
 mod pylit;
 mod pyrepr;
 mod ser;
+mod with;
 
+pub use complex::Complex;
 pub use de::{from_reader, from_reader_with, from_slice, take_from_slice, Deserializer};
 pub use dtype::{ByteOrder, Dtype, Field, Record};
 pub use error::{Error, Result};
 pub use header::{Header, ReadOptions, Version, MAGIC};
 pub use ser::{to_vec, to_writer, Serializer};
+pub use with::{deserialize, serialize};
 
 /// The `half` crate, whose [`f16`](half::f16) maps to NumPy's `float16`.
 pub use half;

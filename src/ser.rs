@@ -17,7 +17,8 @@ use std::io::Write;
 
 use serde::ser::{self, Serialize};
 
-use crate::dtype::{ByteOrder, Dtype, Record};
+use crate::complex::COMPLEX_NEWTYPE;
+use crate::dtype::{ByteOrder, Dtype, Record, COMPLEX_PAIR};
 use crate::error::{index_repr, shape_repr, Error, Result};
 use crate::header::Header;
 
@@ -511,6 +512,21 @@ impl<'t> ser::Serializer for Planner<'t> {
     ) -> Result<Plan, PlanError> {
         if name == F16_NEWTYPE {
             return Ok(Plan::scalar(Dtype::F16(ByteOrder::Little)));
+        }
+        if name == COMPLEX_NEWTYPE {
+            let p = plan_value(value, None)?;
+            return match (p.dims.as_slice(), &p.elem) {
+                ([2], Elem::Scalar(Dtype::F32(_))) => {
+                    Ok(Plan::scalar(Dtype::C64(ByteOrder::Little)))
+                }
+                ([2], Elem::Scalar(Dtype::F64(_))) => {
+                    Ok(Plan::scalar(Dtype::C128(ByteOrder::Little)))
+                }
+                _ => unsupported(
+                    "a Complex whose parts are not f32 or f64",
+                    "NumPy has complex64 and complex128 only",
+                ),
+            };
         }
         value.serialize(self)
     }
@@ -1127,6 +1143,16 @@ impl<'a, O: Output> ser::Serializer for Emitter<'a, O> {
                     }
                     _ => Err(self.mismatch("f16")),
                 };
+            }
+        }
+        if name == COMPLEX_NEWTYPE {
+            if let Some(part) = self.leaf("a complex number")?.complex_part() {
+                return value.serialize(Emitter {
+                    out: self.out,
+                    dtype: part,
+                    dims: &COMPLEX_PAIR,
+                    shaped: None,
+                });
             }
         }
         value.serialize(self)

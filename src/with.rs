@@ -1,0 +1,370 @@
+//! `#[serde(with = "serde_npy")]`: one field of a struct travels as a complete
+//! `.npy` blob inside any other serde format.
+//!
+//! The field becomes one bytes value (MessagePack `bin`, a length-prefixed blob
+//! in postcard and bincode, an array of numbers in JSON), so the receiver —
+//! Rust, or Python with `np.load(io.BytesIO(blob))` — gets shape and dtype with
+//! the data. `Option<T>` fields stay optional in the host format.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+use serde::ser::{self, Serialize, Serializer};
+
+use crate::de::{Borrowed, Lend, Transient, View};
+use crate::error::Error;
+
+/// Serializes `value` as one bytes value holding a complete `.npy` file.
+///
+/// `None` of an `Option` field is written as the host format's none, and
+/// `Some(array)` as the blob.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize, PartialEq, Debug)]
+/// struct Frame {
+///     id: u32,
+///     #[serde(with = "serde_npy")]
+///     pixels: Vec<[u8; 3]>,
+/// }
+///
+/// let frame = Frame { id: 7, pixels: vec![[255, 0, 0]; 4] };
+/// let json = serde_json::to_string(&frame).unwrap();
+/// let back: Frame = serde_json::from_str(&json).unwrap();
+/// assert_eq!(back, frame);
+/// ```
+pub fn serialize<T, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
+where
+    T: Serialize + ?Sized,
+    S: Serializer,
+{
+    match value.serialize(OptionProbe) {
+        Ok(None) => serializer.serialize_none(),
+        Ok(Some(blob)) => serializer.serialize_some(&Blob(&blob)),
+        Err(Probe::Failed(e)) => Err(ser::Error::custom(e)),
+        Err(Probe::NotAnOption) => {
+            let blob = crate::to_vec(value).map_err(ser::Error::custom)?;
+            serializer.serialize_bytes(&blob)
+        }
+    }
+}
+
+/// Deserializes a field written by [`serialize`], or any `.npy` blob.
+///
+/// Accepts borrowed bytes (read in place, so `&[u8]` and `&str` targets can
+/// borrow from the host's input), owned bytes, and sequences of `u8` (JSON and
+/// other formats without a bytes type).
+pub fn deserialize<'de, T, D>(deserializer: D) -> Result<T, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    T::deserialize(BlobDeserializer(deserializer))
+}
+
+/// Serializes a byte slice with `serialize_bytes`.
+struct Blob<'a>(&'a [u8]);
+
+impl Serialize for Blob<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+/// Tells an `Option` from everything else without serializing the rest twice.
+#[derive(Debug)]
+enum Probe {
+    NotAnOption,
+    Failed(Error),
+}
+
+impl fmt::Display for Probe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Probe::NotAnOption => f.write_str("not an Option"),
+            Probe::Failed(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Probe {}
+
+impl ser::Error for Probe {
+    fn custom<M: fmt::Display>(msg: M) -> Self {
+        Probe::Failed(Error::Custom(msg.to_string()))
+    }
+}
+
+struct OptionProbe;
+
+macro_rules! not_an_option {
+    ($($method:ident($($arg:ty),*) -> $ret:ty;)*) => {$(
+        fn $method(self, $(_: $arg),*) -> Result<$ret, Probe> {
+            Err(Probe::NotAnOption)
+        }
+    )*};
+}
+
+impl Serializer for OptionProbe {
+    type Ok = Option<Vec<u8>>;
+    type Error = Probe;
+    type SerializeSeq = ser::Impossible<Self::Ok, Probe>;
+    type SerializeTuple = ser::Impossible<Self::Ok, Probe>;
+    type SerializeTupleStruct = ser::Impossible<Self::Ok, Probe>;
+    type SerializeTupleVariant = ser::Impossible<Self::Ok, Probe>;
+    type SerializeMap = ser::Impossible<Self::Ok, Probe>;
+    type SerializeStruct = ser::Impossible<Self::Ok, Probe>;
+    type SerializeStructVariant = ser::Impossible<Self::Ok, Probe>;
+
+    fn serialize_none(self) -> Result<Self::Ok, Probe> {
+        Ok(None)
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Self::Ok, Probe> {
+        crate::to_vec(value).map(Some).map_err(Probe::Failed)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Self::Ok, Probe> {
+        Err(Probe::NotAnOption)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Self::Ok, Probe> {
+        Err(Probe::NotAnOption)
+    }
+
+    not_an_option! {
+        serialize_bool(bool) -> Self::Ok;
+        serialize_i8(i8) -> Self::Ok;
+        serialize_i16(i16) -> Self::Ok;
+        serialize_i32(i32) -> Self::Ok;
+        serialize_i64(i64) -> Self::Ok;
+        serialize_u8(u8) -> Self::Ok;
+        serialize_u16(u16) -> Self::Ok;
+        serialize_u32(u32) -> Self::Ok;
+        serialize_u64(u64) -> Self::Ok;
+        serialize_f32(f32) -> Self::Ok;
+        serialize_f64(f64) -> Self::Ok;
+        serialize_char(char) -> Self::Ok;
+        serialize_str(&str) -> Self::Ok;
+        serialize_bytes(&[u8]) -> Self::Ok;
+        serialize_unit() -> Self::Ok;
+        serialize_unit_struct(&'static str) -> Self::Ok;
+        serialize_unit_variant(&'static str, u32, &'static str) -> Self::Ok;
+        serialize_seq(Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple(usize) -> Self::SerializeTuple;
+        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+        serialize_map(Option<usize>) -> Self::SerializeMap;
+        serialize_struct(&'static str, usize) -> Self::SerializeStruct;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
+    }
+}
+
+/// What the field's type asked of its deserializer, replayed on the `.npy` blob.
+#[derive(Clone, Copy)]
+enum Request {
+    Any,
+    Bool,
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    U16,
+    U32,
+    U64,
+    F32,
+    F64,
+    Char,
+    Str,
+    String,
+    Bytes,
+    ByteBuf,
+    Unit,
+    UnitStruct(&'static str),
+    NewtypeStruct(&'static str),
+    Seq,
+    Tuple(usize),
+    TupleStruct(&'static str, usize),
+    Map,
+    Struct(&'static str, &'static [&'static str]),
+    Enum(&'static str, &'static [&'static str]),
+    Identifier,
+    IgnoredAny,
+}
+
+impl Request {
+    fn run<'d, 'de, L: Lend<'d, 'de>, V: Visitor<'de>>(
+        self,
+        view: View<'d, '_, L>,
+        v: V,
+    ) -> Result<V::Value, Error> {
+        use serde::Deserializer as _;
+        match self {
+            Request::Any => view.deserialize_any(v),
+            Request::Bool => view.deserialize_bool(v),
+            Request::I8 => view.deserialize_i8(v),
+            Request::I16 => view.deserialize_i16(v),
+            Request::I32 => view.deserialize_i32(v),
+            Request::I64 => view.deserialize_i64(v),
+            Request::U8 => view.deserialize_u8(v),
+            Request::U16 => view.deserialize_u16(v),
+            Request::U32 => view.deserialize_u32(v),
+            Request::U64 => view.deserialize_u64(v),
+            Request::F32 => view.deserialize_f32(v),
+            Request::F64 => view.deserialize_f64(v),
+            Request::Char => view.deserialize_char(v),
+            Request::Str => view.deserialize_str(v),
+            Request::String => view.deserialize_string(v),
+            Request::Bytes => view.deserialize_bytes(v),
+            Request::ByteBuf => view.deserialize_byte_buf(v),
+            Request::Unit => view.deserialize_unit(v),
+            Request::UnitStruct(n) => view.deserialize_unit_struct(n, v),
+            Request::NewtypeStruct(n) => view.deserialize_newtype_struct(n, v),
+            Request::Seq => view.deserialize_seq(v),
+            Request::Tuple(len) => view.deserialize_tuple(len, v),
+            Request::TupleStruct(n, len) => view.deserialize_tuple_struct(n, len, v),
+            Request::Map => view.deserialize_map(v),
+            Request::Struct(n, f) => view.deserialize_struct(n, f, v),
+            Request::Enum(n, vs) => view.deserialize_enum(n, vs, v),
+            Request::Identifier => view.deserialize_identifier(v),
+            Request::IgnoredAny => view.deserialize_ignored_any(v),
+        }
+    }
+
+    /// Parses `blob` and replays the request on it.
+    fn on_blob<'d, 'de, L: Lend<'d, 'de>, V: Visitor<'de>>(
+        self,
+        blob: &'d [u8],
+        lend: L,
+        v: V,
+    ) -> Result<V::Value, Error> {
+        let npy = crate::Deserializer::from_slice(blob)?;
+        self.run(View::top(npy.header(), npy.data(), lend), v)
+    }
+}
+
+/// Wraps the host format's deserializer: options pass through, everything
+/// else is read as a bytes value and decoded as `.npy`.
+struct BlobDeserializer<D>(D);
+
+macro_rules! via_blob {
+    ($($method:ident($($arg:ident: $ty:ty),*) => $req:expr;)*) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
+            self.0.deserialize_bytes(BlobVisitor { request: $req, visitor })
+        }
+    )*};
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for BlobDeserializer<D> {
+    type Error = D::Error;
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_option(OptionVisitor(visitor))
+    }
+
+    via_blob! {
+        deserialize_any() => Request::Any;
+        deserialize_bool() => Request::Bool;
+        deserialize_i8() => Request::I8;
+        deserialize_i16() => Request::I16;
+        deserialize_i32() => Request::I32;
+        deserialize_i64() => Request::I64;
+        deserialize_u8() => Request::U8;
+        deserialize_u16() => Request::U16;
+        deserialize_u32() => Request::U32;
+        deserialize_u64() => Request::U64;
+        deserialize_f32() => Request::F32;
+        deserialize_f64() => Request::F64;
+        deserialize_char() => Request::Char;
+        deserialize_str() => Request::Str;
+        deserialize_string() => Request::String;
+        deserialize_bytes() => Request::Bytes;
+        deserialize_byte_buf() => Request::ByteBuf;
+        deserialize_unit() => Request::Unit;
+        deserialize_unit_struct(name: &'static str) => Request::UnitStruct(name);
+        deserialize_newtype_struct(name: &'static str) => Request::NewtypeStruct(name);
+        deserialize_seq() => Request::Seq;
+        deserialize_tuple(len: usize) => Request::Tuple(len);
+        deserialize_tuple_struct(name: &'static str, len: usize) => Request::TupleStruct(name, len);
+        deserialize_map() => Request::Map;
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]) => Request::Struct(name, fields);
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]) => Request::Enum(name, variants);
+        deserialize_identifier() => Request::Identifier;
+        deserialize_ignored_any() => Request::IgnoredAny;
+    }
+}
+
+struct OptionVisitor<V>(V);
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for OptionVisitor<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an optional .npy blob")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
+        self.0.visit_none()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
+        self.0.visit_none()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        self.0.visit_some(BlobDeserializer(d))
+    }
+}
+
+/// Cap on pre-allocation from a sequence's size hint, as serde_bytes does:
+/// the hint comes from untrusted input.
+const MAX_PREALLOC: usize = 64 * 1024;
+
+struct BlobVisitor<V> {
+    request: Request,
+    visitor: V,
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for BlobVisitor<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a .npy blob (bytes or a sequence of u8)")
+    }
+
+    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<V::Value, E> {
+        self.request
+            .on_blob(v, Borrowed, self.visitor)
+            .map_err(E::custom)
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<V::Value, E> {
+        self.request
+            .on_blob(v, Transient, self.visitor)
+            .map_err(E::custom)
+    }
+
+    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<V::Value, E> {
+        self.visit_bytes(&v)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<V::Value, A::Error> {
+        let mut blob = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_PREALLOC));
+        while let Some(b) = seq.next_element::<u8>()? {
+            blob.push(b);
+        }
+        self.visit_bytes(&blob)
+    }
+}
