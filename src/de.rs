@@ -15,6 +15,7 @@ use crate::dtype::{ByteOrder, Dtype, Record, COMPLEX_PAIR};
 use crate::error::{shape_repr, Error, Result};
 use crate::header::{read_full, Header, ReadOptions};
 use crate::ser::F16_NEWTYPE;
+use crate::view::VIEW_NEWTYPE;
 
 /// Deserializes one array from the start of `bytes`; bytes after its data are
 /// ignored, as NumPy ignores them.
@@ -350,7 +351,15 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
     fn visit_complex<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         // Invariant: only called for complex dtypes, which have a part type.
         let part = self.dtype.complex_part().expect("complex dtype");
-        visitor.visit_seq(AxisAccess::new(self.sub(part, &COMPLEX_PAIR, self.offset)))
+        let mut parts = AxisAccess::new(self.sub(part, &COMPLEX_PAIR, self.offset));
+        let value = visitor.visit_seq(&mut parts)?;
+        if parts.index < parts.len {
+            return Err(Error::TypeMismatch {
+                expected: format!("{} value(s)", parts.index),
+                found: format!("a complex number {} (re, im)", self.dtype),
+            });
+        }
+        Ok(value)
     }
 
     /// A scalar was asked for: only a leaf can give one.
@@ -365,11 +374,11 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
     /// has them (complex, record fields, bytes).
     fn sequence<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         if !self.is_leaf() {
-            return visitor.visit_seq(AxisAccess::new(self));
+            return visit_whole(visitor, AxisAccess::new(self));
         }
         match self.dtype {
             Dtype::C64(_) | Dtype::C128(_) => self.visit_complex(visitor),
-            Dtype::Record(r) => visitor.visit_seq(RecordAccess::new(self, r)),
+            Dtype::Record(r) => visit_whole(visitor, RecordAccess::new(self, r)),
             Dtype::Bytes(_) | Dtype::Void(_) => self.visit_leaf(visitor),
             _ => Err(self.dimension_error(true)),
         }
@@ -417,20 +426,48 @@ macro_rules! scalar_methods {
     )*};
 }
 
+/// Typed requests that match the file's dtype skip the general dispatch: this
+/// is the per-element path of `Vec<f32>` and friends.
+macro_rules! fast_scalar_methods {
+    ($($method:ident: $variant:ident => $ty:ty, $visit:ident;)*) => {$(
+        #[inline]
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+            if let Dtype::$variant(order) = self.dtype {
+                if self.is_leaf() {
+                    const N: usize = std::mem::size_of::<$ty>();
+                    if let Some(b) = self.data.get(self.offset..self.offset + N) {
+                        return visitor.$visit(read_num!($ty, b, order));
+                    }
+                }
+            }
+            self.scalar(visitor)
+        }
+    )*};
+}
+
 impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
     type Error = Error;
 
     scalar_methods! {
-        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
-        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_f32 deserialize_f64
-        deserialize_char
+        deserialize_bool deserialize_i8 deserialize_u8 deserialize_char
+    }
+
+    fast_scalar_methods! {
+        deserialize_i16: I16 => i16, visit_i16;
+        deserialize_i32: I32 => i32, visit_i32;
+        deserialize_i64: I64 => i64, visit_i64;
+        deserialize_u16: U16 => u16, visit_u16;
+        deserialize_u32: U32 => u32, visit_u32;
+        deserialize_u64: U64 => u64, visit_u64;
+        deserialize_f32: F32 => f32, visit_f32;
+        deserialize_f64: F64 => f64, visit_f64;
     }
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         if self.is_leaf() {
             self.visit_leaf(visitor)
         } else {
-            visitor.visit_seq(AxisAccess::new(self))
+            visit_whole(visitor, AxisAccess::new(self))
         }
     }
 
@@ -498,6 +535,12 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
                 let bits = read_num!(u16, self.bytes()?, o);
                 return visitor.visit_newtype_struct(bits.into_deserializer());
             }
+        }
+        if name == VIEW_NEWTYPE && self.top {
+            return visitor.visit_map(RawPartsAccess {
+                view: self,
+                next: 0,
+            });
         }
         visitor.visit_newtype_struct(self)
     }
@@ -576,6 +619,27 @@ fn is_shaped(fields: &[&str]) -> bool {
     fields.contains(&"data") && (fields.contains(&"shape") || fields.contains(&"dim"))
 }
 
+/// Elements a sequence visitor left unread.
+trait Leftover {
+    /// The error for a visitor that stopped early, if it did.
+    fn leftover(&self) -> Option<Error>;
+}
+
+/// Visits `access` as a sequence, then checks that the visitor took every
+/// element: serde's `[T; N]` and tuple visitors stop after `N`, and the rest
+/// of a longer array must not be dropped silently.
+fn visit_whole<'de, V, A>(visitor: V, mut access: A) -> Result<V::Value>
+where
+    V: Visitor<'de>,
+    A: de::SeqAccess<'de, Error = Error> + Leftover,
+{
+    let value = visitor.visit_seq(&mut access)?;
+    match access.leftover() {
+        None => Ok(value),
+        Some(e) => Err(e),
+    }
+}
+
 /// The elements along one axis.
 struct AxisAccess<'d, 'm, L> {
     view: View<'d, 'm, L>,
@@ -595,10 +659,19 @@ impl<'d, 'm, L: Copy> AxisAccess<'d, 'm, L> {
     }
 }
 
+impl<L> Leftover for AxisAccess<'_, '_, L> {
+    fn leftover(&self) -> Option<Error> {
+        (self.index < self.len).then(|| Error::Dimension {
+            expected: format!("{} elements along axis {}", self.index, self.view.axis),
+            shape: shape_repr(self.view.shape),
+        })
+    }
+}
+
 impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for AxisAccess<'d, 'm, L> {
     type Error = Error;
 
-    #[inline]
+    #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
         if self.index == self.len {
             return Ok(None);
@@ -664,6 +737,16 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::MapAccess<'de> for RecordAccess<'d, 'm, 
     }
 }
 
+impl<L> Leftover for RecordAccess<'_, '_, L> {
+    fn leftover(&self) -> Option<Error> {
+        let n = self.record.fields().len();
+        (self.next < n).then(|| Error::TypeMismatch {
+            expected: format!("a sequence of {} fields", self.next),
+            found: format!("a record of {n} fields {}", self.view.dtype),
+        })
+    }
+}
+
 impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for RecordAccess<'d, 'm, L> {
     type Error = Error;
 
@@ -711,7 +794,10 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::MapAccess<'de> for ShapedAccess<'d, 'm, 
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
         while let Some(f) = self.current() {
-            if matches!(f, "shape" | "dim" | "data" | "fortran_order" | "v") {
+            if matches!(
+                f,
+                "shape" | "dim" | "data" | "fortran_order" | "descr" | "v"
+            ) {
                 return seed.deserialize(f.into_deserializer()).map(Some);
             }
             self.next += 1;
@@ -727,6 +813,10 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::MapAccess<'de> for ShapedAccess<'d, 'm, 
                 self.view.shape.iter().copied(),
             )),
             "fortran_order" => seed.deserialize(self.view.fortran.into_deserializer()),
+            "descr" => {
+                let d = self.view.dtype;
+                seed.deserialize(d.typestr().unwrap_or_else(|| d.descr()).into_deserializer())
+            }
             "v" => seed.deserialize(1u8.into_deserializer()),
             _ => seed.deserialize(FlatData {
                 view: self.view,
@@ -748,7 +838,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for FlatData<'d, 'm, L
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         let count: usize = self.view.shape.iter().product();
         let c_order = self.file_order || !self.view.fortran;
-        visitor.visit_seq(FlatAccess {
+        let access = FlatAccess {
             view: self.view,
             count,
             index: 0,
@@ -757,7 +847,8 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for FlatData<'d, 'm, L
             } else {
                 vec![0; self.view.shape.len()]
             },
-        })
+        };
+        visit_whole(visitor, access)
     }
 
     serde::forward_to_deserialize_any! {
@@ -774,6 +865,15 @@ struct FlatAccess<'d, 'm, L> {
     /// Logical C-order index into a Fortran-order file; empty when the
     /// elements are read in storage order.
     counter: Vec<usize>,
+}
+
+impl<L> Leftover for FlatAccess<'_, '_, L> {
+    fn leftover(&self) -> Option<Error> {
+        (self.index < self.count).then(|| Error::Dimension {
+            expected: format!("{} elements in `data`", self.index),
+            shape: shape_repr(self.view.shape),
+        })
+    }
 }
 
 impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FlatAccess<'d, 'm, L> {
@@ -815,5 +915,71 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FlatAccess<'d, 'm, L>
 
     fn size_hint(&self) -> Option<usize> {
         Some(self.count - self.index)
+    }
+}
+
+/// The parts of a whole array for [`crate::ArrayView`]: its typestr, shape,
+/// memory order and raw data bytes (lent when the input is borrowed).
+struct RawPartsAccess<'d, 'm, L> {
+    view: View<'d, 'm, L>,
+    next: usize,
+}
+
+const RAW_PARTS: [&str; 4] = ["descr", "shape", "fortran_order", "data"];
+
+impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::MapAccess<'de> for RawPartsAccess<'d, 'm, L> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        match RAW_PARTS.get(self.next) {
+            Some(k) => seed.deserialize((*k).into_deserializer()).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value> {
+        let v = self.view;
+        self.next += 1;
+        match self.next {
+            1 => {
+                let typestr = v.dtype.typestr().ok_or_else(|| Error::TypeMismatch {
+                    expected: "an array of plain numbers".into(),
+                    found: format!("the record dtype {}", v.dtype),
+                })?;
+                seed.deserialize(typestr.into_deserializer())
+            }
+            2 => seed.deserialize(de::value::SeqDeserializer::new(v.shape.iter().copied())),
+            3 => seed.deserialize(v.fortran.into_deserializer()),
+            _ => {
+                let len = v.shape.iter().fold(v.dtype.itemsize(), |a, &d| a * d);
+                let bytes = v.data.get(..len).ok_or_else(|| {
+                    Error::Custom("array data out of bounds (internal error)".into())
+                })?;
+                seed.deserialize(LentBytes {
+                    bytes,
+                    lend: v.lend,
+                })
+            }
+        }
+    }
+}
+
+/// Hands `bytes` to `deserialize_bytes` visitors, borrowed when possible.
+struct LentBytes<'d, L> {
+    bytes: &'d [u8],
+    lend: L,
+}
+
+impl<'d, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for LentBytes<'d, L> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.lend.bytes(self.bytes, visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
     }
 }

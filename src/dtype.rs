@@ -88,6 +88,11 @@ pub enum Dtype {
 pub struct Record {
     fields: Vec<Field>,
     itemsize: usize,
+    /// How each field's `shape` splits into nested subarray levels, outermost
+    /// first, as in `('c', ('<f8', (5,)), (2,))` (levels `[1, 1]` of `[2, 5]`).
+    /// NumPy keeps that nesting in `descr` and treats it as a different dtype
+    /// from `('c', '<f8', (2, 5))`. Empty when no field nests.
+    levels: Vec<Vec<usize>>,
 }
 
 /// One field of a [`Record`].
@@ -172,7 +177,11 @@ impl Record {
                 reason: format!("fields end at byte {end}, past the item size"),
             });
         }
-        Ok(Record { fields, itemsize })
+        Ok(Record {
+            fields,
+            itemsize,
+            levels: Vec::new(),
+        })
     }
 
     /// The fields in offset order (padding is not a field).
@@ -266,6 +275,7 @@ impl Dtype {
                     })
                     .collect(),
                 itemsize: r.itemsize,
+                levels: r.levels.clone(),
             }),
             other => other.clone(),
         }
@@ -344,11 +354,11 @@ impl Dtype {
             PyValue::Str(s) => parse_typestr(s),
             PyValue::List(entries) => parse_record(entries, max_depth),
             PyValue::Tuple(_) => Err(Error::UnsupportedDtype {
-                descr: format!("{v:?}"),
+                descr: v.to_string(),
                 reason: "a (type, shape) subarray descr at the top level is invalid; NumPy folds subarrays into the shape".into(),
             }),
             other => Err(Error::UnsupportedDtype {
-                descr: format!("{other:?}"),
+                descr: other.to_string(),
                 reason: format!("descr must be a string or a list of fields, found {}", other.kind()),
             }),
         }
@@ -396,7 +406,7 @@ fn write_record_descr(r: &Record, out: &mut String) {
         }
     };
     let mut pos = 0usize;
-    for f in &r.fields {
+    for (i, f) in r.fields.iter().enumerate() {
         if f.offset > pos {
             sep(out);
             out.push_str(&format!("('', '|V{}')", f.offset - pos));
@@ -414,10 +424,30 @@ fn write_record_descr(r: &Record, out: &mut String) {
             None => write_str_repr(out, &f.name),
         }
         out.push_str(", ");
+        // Split the shape into its nested levels: the outermost is the
+        // field's third item, inner ones wrap the type as `(type, shape)`.
+        let mut dims: Vec<&[usize]> = Vec::new();
+        let mut rest = &f.shape[..];
+        for &n in r.levels.get(i).map_or(&[][..], |l| &l[..]) {
+            let (level, tail) = rest.split_at(n.min(rest.len()));
+            dims.push(level);
+            rest = tail;
+        }
+        if !rest.is_empty() {
+            dims.push(rest);
+        }
+        for _ in dims.iter().skip(1) {
+            out.push('(');
+        }
         f.dtype.write_descr(out);
-        if !f.shape.is_empty() {
+        for level in dims.iter().skip(1).rev() {
             out.push_str(", ");
-            out.push_str(&shape_repr(&f.shape));
+            out.push_str(&shape_repr(level));
+            out.push(')');
+        }
+        if let Some(outer) = dims.first() {
+            out.push_str(", ");
+            out.push_str(&shape_repr(outer));
         }
         out.push(')');
         pos = f.offset + f.size();
@@ -445,9 +475,15 @@ impl std::str::FromStr for Dtype {
     }
 }
 
+/// An unsupported typestr, quoted as Python (and the header) writes it.
 fn unsupported(s: &str, reason: impl Into<String>) -> Error {
+    unsupported_value(&PyValue::Str(s.to_string()), reason)
+}
+
+/// An unsupported part of a descr, shown as Python literal text.
+fn unsupported_value(v: &dyn fmt::Display, reason: impl Into<String>) -> Error {
     Error::UnsupportedDtype {
-        descr: format!("{s:?}"),
+        descr: v.to_string(),
         reason: reason.into(),
     }
 }
@@ -467,7 +503,7 @@ fn parse_typestr(s: &str) -> Result<Dtype> {
     let tail = &rest[kind.len_utf8()..];
     if matches!(kind, 'O') && matches!(tail, "" | "4" | "8") {
         return Err(Error::ObjectDtype {
-            descr: format!("{s:?}"),
+            descr: PyValue::Str(s.to_string()).to_string(),
         });
     }
     if matches!(kind, 'M' | 'm') {
@@ -568,49 +604,49 @@ fn valid_time_unit(u: &str) -> bool {
 fn parse_shape(v: &PyValue) -> Result<Vec<usize>> {
     let dim = |v: &PyValue| match v {
         PyValue::Int(i) => usize::try_from(*i).map_err(|_| {
-            unsupported(
-                &format!("{i}"),
+            unsupported_value(
+                i,
                 "subarray dimensions must be non-negative and fit in usize",
             )
         }),
-        other => Err(unsupported(
-            &format!("{other:?}"),
+        other => Err(unsupported_value(
+            other,
             "subarray dimensions must be integers",
         )),
     };
     match v {
         PyValue::Int(_) => Ok(vec![dim(v)?]),
         PyValue::Tuple(items) | PyValue::List(items) => items.iter().map(dim).collect(),
-        other => Err(unsupported(
-            &format!("{other:?}"),
+        other => Err(unsupported_value(
+            other,
             "a subarray shape must be a tuple of integers",
         )),
     }
 }
 
 /// Parses the type slot of a field: a typestr, a nested record list, or a
-/// `(type, shape)` subarray (which is flattened into the field's shape).
-fn parse_field_type(v: &PyValue, depth: usize) -> Result<(Dtype, Vec<usize>)> {
+/// `(type, shape)` subarray. Returns the element dtype and the subarray
+/// levels, outermost first (empty levels dropped, as NumPy drops them).
+fn parse_field_type(v: &PyValue, depth: usize) -> Result<(Dtype, Vec<Vec<usize>>)> {
     match v {
-        PyValue::Tuple(items) | PyValue::List(items)
-            if items.len() == 2
-                && !matches!(items.first(), Some(PyValue::Tuple(_)))
-                && matches!(v, PyValue::Tuple(_)) =>
-        {
+        // A tuple is `(type, shape)`, and `type` may itself be one: NumPy
+        // writes `(('<f8', (5,)), (3, 4))` for a subarray of a subarray.
+        PyValue::Tuple(items) if items.len() == 2 => {
             if depth == 0 {
                 return Err(Error::TooDeep {
                     limit: DEFAULT_MAX_DEPTH,
                 });
             }
-            let (inner, mut inner_shape) = parse_field_type(&items[0], depth - 1)?;
-            let mut shape = parse_shape(&items[1])?;
-            shape.append(&mut inner_shape);
-            Ok((inner, shape))
+            let (inner, inner_levels) = parse_field_type(&items[0], depth - 1)?;
+            let mut levels = vec![parse_shape(&items[1])?];
+            levels.extend(inner_levels);
+            levels.retain(|l| !l.is_empty());
+            Ok((inner, levels))
         }
         PyValue::List(entries) => Ok((parse_record(entries, depth)?, Vec::new())),
         PyValue::Str(s) => Ok((parse_typestr(s)?, Vec::new())),
-        other => Err(unsupported(
-            &format!("{other:?}"),
+        other => Err(unsupported_value(
+            other,
             "a field type must be a typestr, a list of fields or a (type, shape) tuple",
         )),
     }
@@ -623,13 +659,14 @@ fn parse_record(entries: &[PyValue], depth: usize) -> Result<Dtype> {
         });
     }
     let mut fields: Vec<Field> = Vec::with_capacity(entries.len());
+    let mut all_levels: Vec<Vec<usize>> = Vec::with_capacity(entries.len());
     let mut offset = 0usize;
     for entry in entries {
         let items = match entry {
             PyValue::Tuple(items) | PyValue::List(items) if (2..=3).contains(&items.len()) => items,
             other => {
-                return Err(unsupported(
-                    &format!("{other:?}"),
+                return Err(unsupported_value(
+                    other,
                     "each field must be a (name, type) or (name, type, shape) tuple",
                 ))
             }
@@ -638,26 +675,16 @@ fn parse_record(entries: &[PyValue], depth: usize) -> Result<Dtype> {
             PyValue::Str(n) => (n.clone(), None),
             PyValue::Tuple(t) if t.len() == 2 => match (&t[0], &t[1]) {
                 (PyValue::Str(title), PyValue::Str(n)) => (n.clone(), Some(title.clone())),
-                _ => {
-                    return Err(unsupported(
-                        &format!("{:?}", items[0]),
-                        "field names must be strings",
-                    ))
-                }
+                _ => return Err(unsupported_value(&items[0], "field names must be strings")),
             },
-            other => {
-                return Err(unsupported(
-                    &format!("{other:?}"),
-                    "field names must be strings",
-                ))
-            }
+            other => return Err(unsupported_value(other, "field names must be strings")),
         };
-        let (dtype, mut shape) = parse_field_type(&items[1], depth - 1)?;
+        let (dtype, mut levels) = parse_field_type(&items[1], depth - 1)?;
         if let Some(s) = items.get(2) {
-            let mut outer = parse_shape(s)?;
-            outer.append(&mut shape);
-            shape = outer;
+            levels.insert(0, parse_shape(s)?);
+            levels.retain(|l| !l.is_empty());
         }
+        let shape = levels.concat();
         let field = Field {
             name,
             title,
@@ -679,10 +706,16 @@ fn parse_record(entries: &[PyValue], depth: usize) -> Result<Dtype> {
             ));
         }
         fields.push(field);
+        all_levels.push(levels.iter().map(Vec::len).collect());
+    }
+    // Only nesting needs remembering; a single level is the default.
+    if all_levels.iter().all(|l| l.len() <= 1) {
+        all_levels.clear();
     }
     Ok(Dtype::Record(Record {
         fields,
         itemsize: offset,
+        levels: all_levels,
     }))
 }
 
@@ -726,6 +759,18 @@ mod tests {
         let d = Dtype::from_descr("[('c', ('<f8', (5,)), (2,))]").unwrap();
         let Dtype::Record(r) = &d else { panic!() };
         assert_eq!(r.fields()[0].shape, vec![2, 5]);
+        // NumPy keeps the nesting in descr; it is not the same dtype as (2, 5).
+        assert_eq!(d.descr(), "[('c', ('<f8', (5,)), (2,))]");
+        assert_ne!(d, Dtype::from_descr("[('c', '<f8', (2, 5))]").unwrap());
+        for text in [
+            "[('x', ([('a', '|i1'), ('', '|V3'), ('b', '|i1'), ('', '|V3')], (3,)), (4,))]",
+            "[('c', (('<f8', (5,)), (3, 4)), (2,)), ('d', '<i2', (2, 2))]",
+        ] {
+            assert_eq!(Dtype::from_descr(text).unwrap().descr(), text);
+        }
+        // Empty levels are dropped, as NumPy drops them.
+        let d = Dtype::from_descr("[('c', ('<f8', (5,)), ()), ('z', '<i2', ())]").unwrap();
+        assert_eq!(d.descr(), "[('c', '<f8', (5,)), ('z', '<i2')]");
         assert!(Dtype::from_descr("[('a', '<i4'), ('a', '<i4')]").is_err());
         assert!(Dtype::from_descr("[('a',)]").is_err());
         let deep = format!("{}('a', '<i4'){}", "[('a', ".repeat(40), ")]".repeat(40));

@@ -393,7 +393,7 @@ fn parse_dict(
             PyValue::Str(s) if s == "shape" => shape = Some(v),
             other => {
                 return Err(header_err(format!(
-                    "unexpected key {other:?}: the header must have exactly the keys 'descr', 'fortran_order' and 'shape'"
+                    "unexpected key {other}: the header must have exactly the keys 'descr', 'fortran_order' and 'shape'"
                 )))
             }
         }
@@ -406,7 +406,7 @@ fn parse_dict(
         PyValue::Bool(b) => *b,
         other => {
             return Err(header_err(format!(
-                "fortran_order must be True or False, found {other:?}"
+                "fortran_order must be True or False, found {other}"
             )))
         }
     };
@@ -418,7 +418,7 @@ fn parse_dict(
                     header_err(format!("shape dimension {i} is negative or too large"))
                 }),
                 other => Err(header_err(format!(
-                    "shape must be a tuple of integers, found an element {other:?}"
+                    "shape must be a tuple of integers, found an element {other}"
                 ))),
             })
             .collect::<Result<Vec<usize>>>()?,

@@ -88,6 +88,7 @@ mod header;
 mod pylit;
 mod pyrepr;
 mod ser;
+mod view;
 mod with;
 
 pub use complex::Complex;
@@ -96,6 +97,7 @@ pub use dtype::{ByteOrder, Dtype, Field, Record};
 pub use error::{Error, Result};
 pub use header::{Header, ReadOptions, Version, MAGIC};
 pub use ser::{to_vec, to_writer, Serializer};
+pub use view::{ArrayView, Element};
 pub use with::{deserialize, serialize};
 
 /// The `half` crate, whose [`f16`](half::f16) maps to NumPy's `float16`.

@@ -22,6 +22,52 @@ pub(crate) enum PyValue {
     Dict(Vec<(PyValue, PyValue)>),
 }
 
+/// Python `repr` of the value, so that error messages quote header text the
+/// way the header (and Python) writes it: `'extrakey'`, `0`, `(3,)`.
+impl std::fmt::Display for PyValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn items(f: &mut std::fmt::Formatter<'_>, v: &[PyValue]) -> std::fmt::Result {
+            for (i, x) in v.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{x}")?;
+            }
+            Ok(())
+        }
+        match self {
+            PyValue::Str(s) => {
+                let mut out = String::new();
+                crate::pyrepr::write_str_repr(&mut out, s);
+                f.write_str(&out)
+            }
+            PyValue::Int(i) => write!(f, "{i}"),
+            PyValue::Bool(b) => f.write_str(if *b { "True" } else { "False" }),
+            PyValue::None => f.write_str("None"),
+            PyValue::Tuple(v) => {
+                f.write_str("(")?;
+                items(f, v)?;
+                f.write_str(if v.len() == 1 { ",)" } else { ")" })
+            }
+            PyValue::List(v) => {
+                f.write_str("[")?;
+                items(f, v)?;
+                f.write_str("]")
+            }
+            PyValue::Dict(v) => {
+                f.write_str("{")?;
+                for (i, (k, x)) in v.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k}: {x}")?;
+                }
+                f.write_str("}")
+            }
+        }
+    }
+}
+
 impl PyValue {
     /// A short description for error messages.
     pub(crate) fn kind(&self) -> &'static str {

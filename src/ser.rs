@@ -34,29 +34,42 @@ use crate::header::Header;
 /// ```
 pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     let layout = plan(value)?;
-    let header = layout.header();
+    let header = layout.header().to_bytes();
     let total = header
-        .data_offset
+        .len()
         .checked_add(layout.data_len()?)
         .ok_or_else(|| layout.overflow())?;
-    let mut out = Vec::with_capacity(total);
-    header.write_to(&mut out);
-    emit(value, &layout, &mut out)?;
-    debug_assert_eq!(out.len(), total);
+    // Zeroed memory from the allocator costs nothing up front (fresh pages are
+    // zero), and lets the emitter store into a plain slice.
+    let mut out = vec![0u8; total];
+    out[..header.len()].copy_from_slice(&header);
+    let mut sink = SliceOutput {
+        buf: &mut out,
+        pos: header.len(),
+    };
+    emit(value, &layout, &mut sink)?;
+    if sink.pos != total {
+        return Err(Error::Custom(format!(
+            "the value serialized {} bytes of data in the second pass, {} in the first; its Serialize impl is not deterministic",
+            sink.pos - header.len(),
+            total - header.len()
+        )));
+    }
     Ok(out)
 }
 
 /// Serializes `value` as a complete `.npy` file into `writer`.
 ///
-/// Output goes through an internal buffer, so `writer` need not be buffered.
-/// On error, part of the output may already have been written.
+/// Output goes through an internal 64 KiB buffer, so `writer` need not be
+/// buffered. On error, part of the output may already have been written.
 pub fn to_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> Result<()> {
     let layout = plan(value)?;
     let mut out = IoOutput {
         writer,
-        buf: Vec::with_capacity(IO_BUF),
+        buf: vec![0u8; IO_BUF].into_boxed_slice(),
+        pos: 0,
     };
-    layout.header().write_to(&mut out.buf);
+    out.put(&layout.header().to_bytes())?;
     emit(value, &layout, &mut out)?;
     out.flush()
 }
@@ -95,45 +108,84 @@ trait Output {
     fn put_zeros(&mut self, n: usize) -> Result<()>;
 }
 
-impl Output for Vec<u8> {
-    #[inline]
+/// A pre-sized buffer: the plan gave the exact length.
+struct SliceOutput<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl Output for SliceOutput<'_> {
+    #[inline(always)]
     fn put(&mut self, bytes: &[u8]) -> Result<()> {
-        self.extend_from_slice(bytes);
-        Ok(())
+        let end = self.pos + bytes.len();
+        match self.buf.get_mut(self.pos..end) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.pos = end;
+                Ok(())
+            }
+            None => Err(overrun()),
+        }
     }
+
     fn put_zeros(&mut self, n: usize) -> Result<()> {
-        self.resize(self.len() + n, 0);
+        // The buffer starts zeroed.
+        let end = self.pos + n;
+        if end > self.buf.len() {
+            return Err(overrun());
+        }
+        self.pos = end;
         Ok(())
     }
 }
 
+#[cold]
+fn overrun() -> Error {
+    Error::Custom("the value serialized more data in the second pass than in the first; its Serialize impl is not deterministic".into())
+}
+
+/// A fixed chunk in front of an `io::Write`.
 struct IoOutput<W> {
     writer: W,
-    buf: Vec<u8>,
+    buf: Box<[u8]>,
+    pos: usize,
 }
 
 impl<W: Write> IoOutput<W> {
     fn flush(mut self) -> Result<()> {
-        self.writer.write_all(&self.buf)?;
+        self.writer.write_all(&self.buf[..self.pos])?;
         self.writer.flush()?;
+        Ok(())
+    }
+
+    #[cold]
+    fn spill(&mut self, bytes: &[u8]) -> Result<()> {
+        self.writer.write_all(&self.buf[..self.pos])?;
+        self.pos = 0;
+        if bytes.len() > self.buf.len() {
+            self.writer.write_all(bytes)?;
+        } else {
+            self.buf[..bytes.len()].copy_from_slice(bytes);
+            self.pos = bytes.len();
+        }
         Ok(())
     }
 }
 
 impl<W: Write> Output for IoOutput<W> {
-    #[inline]
+    #[inline(always)]
     fn put(&mut self, bytes: &[u8]) -> Result<()> {
-        if self.buf.len() + bytes.len() > IO_BUF {
-            self.writer.write_all(&self.buf)?;
-            self.buf.clear();
-            if bytes.len() > IO_BUF {
-                self.writer.write_all(bytes)?;
-                return Ok(());
+        let end = self.pos + bytes.len();
+        match self.buf.get_mut(self.pos..end) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.pos = end;
+                Ok(())
             }
+            None => self.spill(bytes),
         }
-        self.buf.extend_from_slice(bytes);
-        Ok(())
     }
+
     fn put_zeros(&mut self, mut n: usize) -> Result<()> {
         const ZEROS: [u8; 256] = [0; 256];
         while n > 0 {
@@ -304,7 +356,12 @@ impl Layout {
 fn plan<T: Serialize + ?Sized>(value: &T) -> Result<Layout> {
     let mut top = TopLevel::default();
     let p = plan_value(value, Some(&mut top))?;
-    if let Some((shape, fortran)) = top.shaped {
+    if let Some(Shaped {
+        shape,
+        fortran,
+        descr,
+    }) = top.shaped
+    {
         let count = shape
             .iter()
             .try_fold(1u64, |a, &d| a.checked_mul(d as u64))
@@ -317,7 +374,19 @@ fn plan<T: Serialize + ?Sized>(value: &T) -> Result<Layout> {
                 found,
             });
         }
-        let dtype = p.dtype()?;
+        let dtype = match descr {
+            // A stated dtype gives empty arrays their type, and must agree
+            // with the data otherwise.
+            Some(d) if p.elem == Elem::Unknown => d,
+            Some(d) if d != p.dtype()? => {
+                return Err(Error::MixedTypes {
+                    index: "[]".into(),
+                    expected: format!("{d} (the `descr` field)"),
+                    found: p.describe(),
+                })
+            }
+            _ => p.dtype()?,
+        };
         // NumPy tests C-contiguity first: arrays with at most one axis longer
         // than 1, and empty arrays, are written with fortran_order False.
         let fortran_order =
@@ -340,7 +409,15 @@ fn plan<T: Serialize + ?Sized>(value: &T) -> Result<Layout> {
 /// What the top-level struct revealed, if it is a shape + data wrapper.
 #[derive(Default)]
 struct TopLevel {
-    shaped: Option<(Vec<usize>, bool)>,
+    shaped: Option<Shaped>,
+}
+
+/// A top-level `shape` + `data` struct's metadata.
+struct Shaped {
+    shape: Vec<usize>,
+    fortran: bool,
+    /// An optional `descr` field (a typestr such as `"<f4"` or a record descr).
+    descr: Option<Dtype>,
 }
 
 /// Plans `value`; `top` is `Some` only for the outermost value.
@@ -580,6 +657,7 @@ impl<'t> ser::Serializer for Planner<'t> {
             fields: Vec::with_capacity(len),
             shape: None,
             fortran: None,
+            descr: None,
         })
     }
     fn serialize_struct_variant(
@@ -705,10 +783,11 @@ struct StructPlanner<'t> {
     fields: Vec<(Cow<'static, str>, Plan)>,
     shape: Option<Option<Vec<usize>>>,
     fortran: Option<Option<bool>>,
+    descr: Option<Option<Dtype>>,
 }
 
 /// Field names of a struct that stands for a whole array.
-const SHAPED_KEYS: [&str; 5] = ["shape", "dim", "data", "fortran_order", "v"];
+const SHAPED_KEYS: [&str; 6] = ["shape", "dim", "data", "fortran_order", "descr", "v"];
 
 impl ser::SerializeStruct for StructPlanner<'_> {
     type Ok = Plan;
@@ -727,6 +806,14 @@ impl ser::SerializeStruct for StructPlanner<'_> {
                             .serialize(Capture::default())
                             .ok()
                             .and_then(Captured::into_dims),
+                    )
+                }
+                "descr" => {
+                    self.descr = Some(
+                        value
+                            .serialize(Capture::default())
+                            .ok()
+                            .and_then(Captured::into_dtype),
                     )
                 }
                 "fortran_order" => {
@@ -758,8 +845,17 @@ impl ser::SerializeStruct for StructPlanner<'_> {
                 None => Some(false),
                 Some(f) => f,
             };
-            if let Some(fortran) = fortran {
-                top.shaped = Some((shape.clone(), fortran));
+            let descr = match self.descr {
+                None => Some(None),
+                Some(Some(d)) => Some(Some(d)),
+                Some(None) => None,
+            };
+            if let (Some(fortran), Some(descr)) = (fortran, descr) {
+                top.shaped = Some(Shaped {
+                    shape: shape.clone(),
+                    fortran,
+                    descr,
+                });
                 let data = self
                     .fields
                     .into_iter()
@@ -784,6 +880,7 @@ enum Captured {
     Int(u64),
     Bool(bool),
     Dims(Vec<usize>),
+    Str(String),
 }
 
 impl Captured {
@@ -792,6 +889,12 @@ impl Captured {
             Captured::Dims(d) => Some(d),
             // ndarray writes a 1-D `dim` as a bare integer.
             Captured::Int(i) => usize::try_from(i).ok().map(|i| vec![i]),
+            _ => None,
+        }
+    }
+    fn into_dtype(self) -> Option<Dtype> {
+        match self {
+            Captured::Str(s) => s.parse().ok().or_else(|| Dtype::from_descr(&s).ok()),
             _ => None,
         }
     }
@@ -843,8 +946,8 @@ impl ser::Serializer for Capture {
     fn serialize_char(self, _v: char) -> Result<Captured> {
         Ok(Captured::Nothing)
     }
-    fn serialize_str(self, _v: &str) -> Result<Captured> {
-        Ok(Captured::Nothing)
+    fn serialize_str(self, v: &str) -> Result<Captured> {
+        Ok(Captured::Str(v.to_string()))
     }
     fn serialize_bytes(self, _v: &[u8]) -> Result<Captured> {
         Ok(Captured::Nothing)

@@ -1,0 +1,457 @@
+//! serde-npy against memcpy baselines and the other NPY crates, measured in
+//! one run and reported as ratios of medians (the machines are shared and
+//! noisy: absolute times drift, ratios within one run hold).
+//!
+//! Run with `cargo bench --bench compare`. Set `BENCH_QUICK=1` for fewer reps.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use ndarray::{Array1, Array2, ShapeBuilder};
+use ndarray_npy::{ReadNpyExt, WriteNpyExt};
+use npyz::WriterBuilder;
+use serde::{Deserialize, Serialize};
+
+const MIB: usize = 1 << 20;
+
+fn reps() -> usize {
+    if std::env::var_os("BENCH_QUICK").is_some() {
+        5
+    } else {
+        15
+    }
+}
+
+/// Median wall time of `f` over `reps` runs, after one warm-up run.
+fn median<R>(reps: usize, mut f: impl FnMut() -> R) -> Duration {
+    black_box(f());
+    let mut times: Vec<Duration> = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(f());
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+struct Table {
+    rows: Vec<(String, Duration, String, Duration)>,
+}
+
+impl Table {
+    fn row(&mut self, name: &str, t: Duration, base_name: &str, base: Duration) {
+        println!(
+            "{:<52} {:>10.3} ms   {:>6.2}x {}",
+            name,
+            t.as_secs_f64() * 1e3,
+            t.as_secs_f64() / base.as_secs_f64(),
+            base_name
+        );
+        self.rows.push((name.into(), t, base_name.into(), base));
+    }
+}
+
+fn memcpy_fresh(src: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(src.len());
+    v.extend_from_slice(src);
+    v
+}
+
+#[derive(
+    Serialize, Deserialize, Clone, Copy, npyz::Serialize, npyz::Deserialize, npyz::AutoSerialize,
+)]
+struct Rec {
+    x: f32,
+    y: f32,
+    z: f32,
+    id: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Shaped<T> {
+    shape: Vec<usize>,
+    data: Vec<T>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ShapedF<T> {
+    shape: Vec<usize>,
+    fortran_order: bool,
+    data: Vec<T>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Message {
+    id: u32,
+    #[serde(with = "serde_npy")]
+    field: Vec<f32>,
+}
+
+fn main() {
+    let reps = reps();
+    let mut t = Table { rows: Vec::new() };
+    println!("{:<52} {:>13}   ratio baseline", "case", "median");
+
+    // --- 64 MiB f32, 1-D
+    let n = 64 * MIB / 4;
+    let data: Vec<f32> = (0..n).map(|i| i as f32 * 0.5).collect();
+    let raw: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let fresh = median(reps, || memcpy_fresh(&raw));
+    let mut warm_buf = Vec::with_capacity(raw.len() + 4096);
+    let warm = median(reps, || {
+        warm_buf.clear();
+        warm_buf.extend_from_slice(&raw);
+        warm_buf.len()
+    });
+    t.row(
+        "memcpy 64 MiB into a fresh Vec",
+        fresh,
+        "memcpy fresh",
+        fresh,
+    );
+    t.row(
+        "memcpy 64 MiB into a warm buffer",
+        warm,
+        "memcpy warm",
+        warm,
+    );
+
+    let w = median(reps, || serde_npy::to_vec(&data).unwrap());
+    t.row("serde-npy to_vec Vec<f32> 64 MiB", w, "memcpy fresh", fresh);
+    let mut reuse = Vec::with_capacity(raw.len() + 4096);
+    let w = median(reps, || {
+        reuse.clear();
+        serde_npy::to_writer(&mut reuse, &data).unwrap();
+        reuse.len()
+    });
+    t.row(
+        "serde-npy to_writer into a reused Vec",
+        w,
+        "memcpy warm",
+        warm,
+    );
+    let w = median(reps, || {
+        let mut out = Vec::new();
+        let mut wr = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(&[n as u64])
+            .writer(&mut out)
+            .begin_nd()
+            .unwrap();
+        wr.extend(data.iter().copied()).unwrap();
+        wr.finish().unwrap();
+        out
+    });
+    t.row("npyz write Vec<f32> 64 MiB", w, "memcpy fresh", fresh);
+    let arr = Array1::from(data.clone());
+    let w = median(reps, || {
+        let mut out = Vec::new();
+        arr.write_npy(&mut out).unwrap();
+        out
+    });
+    t.row(
+        "ndarray-npy write Array1<f32> 64 MiB",
+        w,
+        "memcpy fresh",
+        fresh,
+    );
+
+    let file = serde_npy::to_vec(&data).unwrap();
+    let r = median(reps, || serde_npy::from_slice::<Vec<f32>>(&file).unwrap());
+    t.row(
+        "serde-npy from_slice::<Vec<f32>> 64 MiB",
+        r,
+        "memcpy fresh",
+        fresh,
+    );
+    let view_t = median(reps, || {
+        serde_npy::from_slice::<serde_npy::ArrayView<f32>>(&file)
+            .unwrap()
+            .len()
+    });
+    println!(
+        "{:<52} {:>10.3} µs",
+        "serde-npy ArrayView<f32> of 64 MiB (zero-copy)",
+        view_t.as_secs_f64() * 1e6
+    );
+    let be_file = {
+        let mut f = file.clone();
+        let at = f.windows(5).position(|w| w == b"'<f4'").unwrap();
+        f[at + 1] = b'>';
+        for chunk in f[128..].chunks_exact_mut(4) {
+            chunk.reverse();
+        }
+        f
+    };
+    let r = median(reps, || {
+        serde_npy::from_slice::<Vec<f32>>(&be_file).unwrap()
+    });
+    t.row(
+        "serde-npy from_slice::<Vec<f32>> big-endian",
+        r,
+        "memcpy fresh",
+        fresh,
+    );
+    let r = median(reps, || {
+        npyz::NpyFile::new(&file[..])
+            .unwrap()
+            .into_vec::<f32>()
+            .unwrap()
+    });
+    t.row("npyz read Vec<f32> 64 MiB", r, "memcpy fresh", fresh);
+    let r = median(reps, || Array1::<f32>::read_npy(&file[..]).unwrap());
+    t.row(
+        "ndarray-npy read Array1<f32> 64 MiB",
+        r,
+        "memcpy fresh",
+        fresh,
+    );
+
+    // --- 2-D f64, C and Fortran, 64 MiB
+    let (rows, cols) = (2048usize, 4096usize);
+    let d2: Vec<f64> = (0..rows * cols).map(|i| i as f64).collect();
+    let c = Shaped {
+        shape: vec![rows, cols],
+        data: d2.clone(),
+    };
+    let f = ShapedF {
+        shape: vec![rows, cols],
+        fortran_order: true,
+        data: d2.clone(),
+    };
+    let w = median(reps, || serde_npy::to_vec(&c).unwrap());
+    t.row("serde-npy to_vec 2-D f64 C order", w, "memcpy fresh", fresh);
+    let w = median(reps, || serde_npy::to_vec(&f).unwrap());
+    t.row(
+        "serde-npy to_vec 2-D f64 Fortran order",
+        w,
+        "memcpy fresh",
+        fresh,
+    );
+    let cfile = serde_npy::to_vec(&c).unwrap();
+    let ffile = serde_npy::to_vec(&f).unwrap();
+    let r = median(reps, || {
+        serde_npy::from_slice::<Shaped<f64>>(&cfile).unwrap()
+    });
+    t.row(
+        "serde-npy from_slice 2-D f64 C order",
+        r,
+        "memcpy fresh",
+        fresh,
+    );
+    let r = median(reps, || {
+        serde_npy::from_slice::<ShapedF<f64>>(&ffile).unwrap()
+    });
+    t.row(
+        "serde-npy from_slice 2-D f64 Fortran (file order)",
+        r,
+        "memcpy fresh",
+        fresh,
+    );
+    let r = median(reps, || {
+        serde_npy::from_slice::<Shaped<f64>>(&ffile).unwrap()
+    });
+    t.row(
+        "serde-npy from_slice 2-D f64 Fortran → C order",
+        r,
+        "memcpy fresh",
+        fresh,
+    );
+    let a2 = Array2::from_shape_vec((rows, cols), d2.clone()).unwrap();
+    let w = median(reps, || {
+        let mut out = Vec::new();
+        a2.write_npy(&mut out).unwrap();
+        out
+    });
+    t.row(
+        "ndarray-npy write 2-D f64 C order",
+        w,
+        "memcpy fresh",
+        fresh,
+    );
+    let a2f = Array2::from_shape_vec((rows, cols).f(), d2.clone()).unwrap();
+    let w = median(reps, || {
+        let mut out = Vec::new();
+        a2f.write_npy(&mut out).unwrap();
+        out
+    });
+    t.row(
+        "ndarray-npy write 2-D f64 Fortran order",
+        w,
+        "memcpy fresh",
+        fresh,
+    );
+    let r = median(reps, || Array2::<f64>::read_npy(&cfile[..]).unwrap());
+    t.row("ndarray-npy read 2-D f64 C order", r, "memcpy fresh", fresh);
+    let r = median(reps, || Array2::<f64>::read_npy(&ffile[..]).unwrap());
+    t.row(
+        "ndarray-npy read 2-D f64 Fortran order",
+        r,
+        "memcpy fresh",
+        fresh,
+    );
+    drop((c, f, cfile, ffile, a2, a2f, d2));
+
+    // --- 4 Mi records {x, y, z: f32, id: u32}
+    let nrec = 4 * MIB;
+    let recs: Vec<Rec> = (0..nrec)
+        .map(|i| Rec {
+            x: i as f32,
+            y: 1.0,
+            z: -1.0,
+            id: i as u32,
+        })
+        .collect();
+    let rec_raw = vec![0u8; nrec * 16];
+    let rec_fresh = median(reps, || memcpy_fresh(&rec_raw));
+    t.row(
+        "memcpy 64 MiB (records baseline)",
+        rec_fresh,
+        "memcpy fresh",
+        rec_fresh,
+    );
+    let w = median(reps, || serde_npy::to_vec(&recs).unwrap());
+    t.row(
+        "serde-npy to_vec 4 Mi records",
+        w,
+        "memcpy fresh",
+        rec_fresh,
+    );
+    let rfile = serde_npy::to_vec(&recs).unwrap();
+    let r = median(reps, || serde_npy::from_slice::<Vec<Rec>>(&rfile).unwrap());
+    t.row(
+        "serde-npy from_slice 4 Mi records",
+        r,
+        "memcpy fresh",
+        rec_fresh,
+    );
+    let w = median(reps, || {
+        let mut out = Vec::new();
+        let mut wr = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(&[nrec as u64])
+            .writer(&mut out)
+            .begin_nd()
+            .unwrap();
+        wr.extend(recs.iter().copied()).unwrap();
+        wr.finish().unwrap();
+        out
+    });
+    t.row("npyz write 4 Mi records", w, "memcpy fresh", rec_fresh);
+    let r = median(reps, || {
+        npyz::NpyFile::new(&rfile[..])
+            .unwrap()
+            .into_vec::<Rec>()
+            .unwrap()
+    });
+    t.row("npyz read 4 Mi records", r, "memcpy fresh", rec_fresh);
+    drop((recs, rfile, rec_raw));
+
+    // --- many small arrays: one 4×4 f32 write + read
+    let small = [[1.0f32, 2.0, 3.0, 4.0]; 4];
+    let per_op = |d: Duration, k: usize| Duration::from_secs_f64(d.as_secs_f64() / k as f64);
+    let k = 20_000;
+    let ours = per_op(
+        median(reps, || {
+            for _ in 0..k {
+                let b = serde_npy::to_vec(black_box(&small)).unwrap();
+                black_box(serde_npy::from_slice::<[[f32; 4]; 4]>(&b).unwrap());
+            }
+        }),
+        k,
+    );
+    let small_arr = Array2::from_shape_vec((4, 4), small.concat()).unwrap();
+    let nd = per_op(
+        median(reps, || {
+            for _ in 0..k / 10 {
+                let mut b = Vec::new();
+                black_box(&small_arr).write_npy(&mut b).unwrap();
+                black_box(Array2::<f32>::read_npy(&b[..]).unwrap());
+            }
+        }),
+        k / 10,
+    );
+    let nz = per_op(
+        median(reps, || {
+            for _ in 0..k / 10 {
+                let mut b = Vec::new();
+                let mut wr = npyz::WriteOptions::new()
+                    .default_dtype()
+                    .shape(&[4, 4])
+                    .writer(&mut b)
+                    .begin_nd()
+                    .unwrap();
+                wr.extend(small.iter().flatten().copied()).unwrap();
+                wr.finish().unwrap();
+                black_box(
+                    npyz::NpyFile::new(&b[..])
+                        .unwrap()
+                        .into_vec::<f32>()
+                        .unwrap(),
+                );
+            }
+        }),
+        k / 10,
+    );
+    println!(
+        "{:<52} {:>10.3} µs",
+        "serde-npy 4x4 f32 write+read",
+        ours.as_secs_f64() * 1e6
+    );
+    t.row(
+        "ndarray-npy 4x4 f32 write+read (per op)",
+        nd,
+        "serde-npy 4x4",
+        ours,
+    );
+    t.row(
+        "npyz 4x4 f32 write+read (per op)",
+        nz,
+        "serde-npy 4x4",
+        ours,
+    );
+
+    // --- 4 MiB f32 field embedded in MessagePack
+    let field: Vec<f32> = (0..MIB).map(|i| i as f32).collect();
+    let msg = Message {
+        id: 1,
+        field: field.clone(),
+    };
+    let bare_w = median(reps * 4, || serde_npy::to_vec(&field).unwrap());
+    let emb_w = median(reps * 4, || rmp_serde::to_vec_named(&msg).unwrap());
+    t.row(
+        "serde-npy to_vec 4 MiB f32 (bare)",
+        bare_w,
+        "bare to_vec",
+        bare_w,
+    );
+    t.row(
+        "rmp-serde + with helper, 4 MiB f32 field",
+        emb_w,
+        "bare to_vec",
+        bare_w,
+    );
+    let bare_bytes = serde_npy::to_vec(&field).unwrap();
+    let packed = rmp_serde::to_vec_named(&msg).unwrap();
+    let bare_r = median(reps * 4, || {
+        serde_npy::from_slice::<Vec<f32>>(&bare_bytes).unwrap()
+    });
+    let emb_r = median(reps * 4, || {
+        rmp_serde::from_slice::<Message>(&packed).unwrap()
+    });
+    t.row(
+        "serde-npy from_slice 4 MiB f32 (bare)",
+        bare_r,
+        "bare from_slice",
+        bare_r,
+    );
+    t.row(
+        "rmp-serde + with helper, read 4 MiB f32 field",
+        emb_r,
+        "bare from_slice",
+        bare_r,
+    );
+    let _ = t.rows.len();
+}
