@@ -11,7 +11,7 @@ use std::io::Read;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::Deserialize;
 
-use crate::dtype::{ByteOrder, Dtype, Record, COMPLEX_PAIR};
+use crate::dtype::{ByteOrder, Dtype, Field, LeafKind, Record, COMPLEX_PAIR};
 use crate::error::{shape_repr, Error, Result};
 use crate::header::{read_full, Header, ReadOptions};
 use crate::ser::F16_NEWTYPE;
@@ -583,6 +583,15 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
             return visitor.visit_map(ShapedAccess::new(self, fields));
         }
         match self.dtype {
+            // Fields in declaration order: derived visitors take a sequence,
+            // which skips matching each key by name.
+            Dtype::Record(r)
+                if self.is_leaf()
+                    && r.fields().len() == fields.len()
+                    && r.fields().iter().zip(fields).all(|(f, n)| f.name == *n) =>
+            {
+                visit_whole(visitor, RecordAccess::new(self, r))
+            }
             Dtype::Record(r) if self.is_leaf() => visitor.visit_map(RecordAccess::new(self, r)),
             _ if !self.is_leaf() => Err(self.dimension_error(false)),
             other => Err(Error::TypeMismatch {
@@ -646,15 +655,25 @@ struct AxisAccess<'d, 'm, L> {
     stride: usize,
     index: usize,
     len: usize,
+    /// The element kind when this is the last axis, else `Other`.
+    kind: LeafKind,
+    itemsize: usize,
 }
 
 impl<'d, 'm, L: Copy> AxisAccess<'d, 'm, L> {
     fn new(view: View<'d, 'm, L>) -> Self {
+        let kind = if view.axis + 1 == view.shape.len() {
+            LeafKind::of(view.dtype)
+        } else {
+            LeafKind::Other
+        };
         AxisAccess {
             stride: view.stride(view.axis),
             len: view.shape[view.axis],
             index: 0,
+            itemsize: view.dtype.itemsize(),
             view,
+            kind,
         }
     }
 }
@@ -676,11 +695,26 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for AxisAccess<'d, 'm, L>
         if self.index == self.len {
             return Ok(None);
         }
+        let offset = self.view.offset + self.index * self.stride;
+        self.index += 1;
+        if self.kind != LeafKind::Other {
+            if let Some(bytes) = self.view.data.get(offset..offset + self.itemsize) {
+                return seed
+                    .deserialize(Elem {
+                        bytes,
+                        kind: self.kind,
+                        origin: Origin::Axis {
+                            parent: &self.view,
+                            offset,
+                        },
+                    })
+                    .map(Some);
+            }
+        }
         let mut v = self.view;
-        v.offset += self.index * self.stride;
+        v.offset = offset;
         v.axis += 1;
         v.top = false;
-        self.index += 1;
         seed.deserialize(v).map(Some)
     }
 
@@ -707,11 +741,31 @@ impl<'d, 'm, L> RecordAccess<'d, 'm, L> {
 }
 
 impl<'d, 'm, 'de, L: Lend<'d, 'de>> RecordAccess<'d, 'm, L> {
-    fn field_view(&mut self) -> View<'d, 'm, L> {
+    /// Deserializes the next field: scalar fields through the [`Elem`] fast
+    /// path, the rest (subarrays, strings, nested records) through a [`View`].
+    #[inline]
+    fn field<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value> {
         let f = &self.record.fields()[self.next];
         self.next += 1;
-        self.view
-            .sub(&f.dtype, &f.shape, self.view.offset + f.offset)
+        let offset = self.view.offset + f.offset;
+        let kind = if f.shape.is_empty() {
+            LeafKind::of(&f.dtype)
+        } else {
+            LeafKind::Other
+        };
+        if kind != LeafKind::Other {
+            if let Some(bytes) = self.view.data.get(offset..offset + f.dtype.itemsize()) {
+                return seed.deserialize(Elem {
+                    bytes,
+                    kind,
+                    origin: Origin::Field {
+                        record: &self.view,
+                        field: f,
+                    },
+                });
+            }
+        }
+        seed.deserialize(self.view.sub(&f.dtype, &f.shape, offset))
     }
 }
 
@@ -727,9 +781,9 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::MapAccess<'de> for RecordAccess<'d, 'm, 
         }
     }
 
+    #[inline]
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value> {
-        let v = self.field_view();
-        seed.deserialize(v)
+        self.field(seed)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -754,8 +808,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for RecordAccess<'d, 'm, 
         if self.next == self.record.fields().len() {
             return Ok(None);
         }
-        let v = self.field_view();
-        seed.deserialize(v).map(Some)
+        self.field(seed).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -840,6 +893,8 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for FlatData<'d, 'm, L
         let c_order = self.file_order || !self.view.fortran;
         let access = FlatAccess {
             view: self.view,
+            kind: LeafKind::of(self.view.dtype),
+            itemsize: self.view.dtype.itemsize(),
             count,
             index: 0,
             counter: if c_order {
@@ -865,6 +920,8 @@ struct FlatAccess<'d, 'm, L> {
     /// Logical C-order index into a Fortran-order file; empty when the
     /// elements are read in storage order.
     counter: Vec<usize>,
+    kind: LeafKind,
+    itemsize: usize,
 }
 
 impl<L> Leftover for FlatAccess<'_, '_, L> {
@@ -884,7 +941,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FlatAccess<'d, 'm, L>
         if self.index == self.count {
             return Ok(None);
         }
-        let itemsize = self.view.dtype.itemsize();
+        let itemsize = self.itemsize;
         let offset = if self.counter.is_empty() {
             self.index * itemsize
         } else {
@@ -904,8 +961,22 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FlatAccess<'d, 'm, L>
             off * itemsize
         };
         self.index += 1;
+        let offset = self.view.offset + offset;
+        if self.kind != LeafKind::Other {
+            if let Some(bytes) = self.view.data.get(offset..offset + itemsize) {
+                let elem = Elem {
+                    bytes,
+                    kind: self.kind,
+                    origin: Origin::Axis {
+                        parent: &self.view,
+                        offset,
+                    },
+                };
+                return seed.deserialize(elem).map(Some);
+            }
+        }
         let leaf = View {
-            offset: self.view.offset + offset,
+            offset,
             axis: self.view.shape.len(),
             top: false,
             ..self.view
@@ -981,5 +1052,119 @@ impl<'d, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for LentBytes<'d, L> {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf option unit unit_struct newtype_struct seq tuple
         tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// One plain-number element. Requests that match its kind read its bytes
+/// directly; all others go through the general [`View`] it came from.
+struct Elem<'a, 'd, 'm, L> {
+    /// Exactly the element's bytes.
+    bytes: &'d [u8],
+    kind: LeafKind,
+    origin: Origin<'a, 'd, 'm, L>,
+}
+
+/// Where an [`Elem`] sits, to rebuild its full [`View`] when needed.
+enum Origin<'a, 'd, 'm, L> {
+    /// At `offset` along the last axis of `parent`.
+    Axis {
+        parent: &'a View<'d, 'm, L>,
+        offset: usize,
+    },
+    /// A scalar field of the record at `record`.
+    Field {
+        record: &'a View<'d, 'm, L>,
+        field: &'m Field,
+    },
+}
+
+impl<'d, 'm, L: Copy> Elem<'_, 'd, 'm, L> {
+    #[cold]
+    fn full(&self) -> View<'d, 'm, L> {
+        match self.origin {
+            Origin::Axis { parent, offset } => View {
+                offset,
+                axis: parent.shape.len(),
+                top: false,
+                ..*parent
+            },
+            Origin::Field { record, field } => {
+                record.sub(&field.dtype, &field.shape, record.offset + field.offset)
+            }
+        }
+    }
+}
+
+macro_rules! elem_fast {
+    ($($method:ident: $kind:ident => $ty:ty, $visit:ident;)*) => {$(
+        #[inline(always)]
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+            if let LeafKind::$kind(order) = self.kind {
+                if let Ok(b) = <[u8; std::mem::size_of::<$ty>()]>::try_from(self.bytes) {
+                    return visitor.$visit(match order {
+                        ByteOrder::Little => <$ty>::from_le_bytes(b),
+                        ByteOrder::Big => <$ty>::from_be_bytes(b),
+                    });
+                }
+            }
+            self.full().$method(visitor)
+        }
+    )*};
+}
+
+macro_rules! elem_forward {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value> {
+            self.full().$method($($arg,)* visitor)
+        }
+    )*};
+}
+
+impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for Elem<'_, 'd, 'm, L> {
+    type Error = Error;
+
+    elem_fast! {
+        deserialize_i16: I16 => i16, visit_i16;
+        deserialize_i32: I32 => i32, visit_i32;
+        deserialize_i64: I64 => i64, visit_i64;
+        deserialize_u16: U16 => u16, visit_u16;
+        deserialize_u32: U32 => u32, visit_u32;
+        deserialize_u64: U64 => u64, visit_u64;
+        deserialize_f32: F32 => f32, visit_f32;
+        deserialize_f64: F64 => f64, visit_f64;
+    }
+
+    #[inline(always)]
+    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match (self.kind, self.bytes) {
+            (LeafKind::U8, &[b]) => visitor.visit_u8(b),
+            _ => self.full().deserialize_u8(visitor),
+        }
+    }
+
+    #[inline(always)]
+    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match (self.kind, self.bytes) {
+            (LeafKind::I8, &[b]) => visitor.visit_i8(b as i8),
+            _ => self.full().deserialize_i8(visitor),
+        }
+    }
+
+    #[inline(always)]
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match (self.kind, self.bytes) {
+            (LeafKind::Bool, &[b]) => visitor.visit_bool(b != 0),
+            _ => self.full().deserialize_bool(visitor),
+        }
+    }
+
+    elem_forward! {
+        deserialize_any(); deserialize_char(); deserialize_str(); deserialize_string();
+        deserialize_bytes(); deserialize_byte_buf(); deserialize_option(); deserialize_unit();
+        deserialize_unit_struct(name: &'static str); deserialize_newtype_struct(name: &'static str);
+        deserialize_seq(); deserialize_tuple(len: usize); deserialize_tuple_struct(name: &'static str, len: usize);
+        deserialize_map(); deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+        deserialize_identifier(); deserialize_ignored_any(); deserialize_i128(); deserialize_u128();
     }
 }

@@ -386,6 +386,45 @@ impl Dtype {
     }
 }
 
+/// The scalar kind of a dtype, copied out of it so per-element paths branch
+/// on a register value instead of re-reading the dtype for every element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LeafKind {
+    Bool,
+    I8,
+    U8,
+    I16(ByteOrder),
+    I32(ByteOrder),
+    I64(ByteOrder),
+    U16(ByteOrder),
+    U32(ByteOrder),
+    U64(ByteOrder),
+    F32(ByteOrder),
+    F64(ByteOrder),
+    /// Anything else takes the general path.
+    Other,
+}
+
+impl LeafKind {
+    #[inline]
+    pub(crate) fn of(d: &Dtype) -> LeafKind {
+        match *d {
+            Dtype::Bool => LeafKind::Bool,
+            Dtype::I8 => LeafKind::I8,
+            Dtype::U8 => LeafKind::U8,
+            Dtype::I16(o) => LeafKind::I16(o),
+            Dtype::I32(o) => LeafKind::I32(o),
+            Dtype::I64(o) => LeafKind::I64(o),
+            Dtype::U16(o) => LeafKind::U16(o),
+            Dtype::U32(o) => LeafKind::U32(o),
+            Dtype::U64(o) => LeafKind::U64(o),
+            Dtype::F32(o) => LeafKind::F32(o),
+            Dtype::F64(o) => LeafKind::F64(o),
+            _ => LeafKind::Other,
+        }
+    }
+}
+
 /// Default limit on nested record depth, adjustable through `ReadOptions`.
 pub(crate) const DEFAULT_MAX_DEPTH: usize = 32;
 

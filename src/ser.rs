@@ -18,7 +18,7 @@ use std::io::Write;
 use serde::ser::{self, Serialize};
 
 use crate::complex::COMPLEX_NEWTYPE;
-use crate::dtype::{ByteOrder, Dtype, Record, COMPLEX_PAIR};
+use crate::dtype::{ByteOrder, Dtype, LeafKind, Record, COMPLEX_PAIR};
 use crate::error::{index_repr, shape_repr, Error, Result};
 use crate::header::Header;
 
@@ -1080,6 +1080,7 @@ fn emit<T: Serialize + ?Sized, O: Output>(value: &T, layout: &Layout, out: &mut 
         dtype: &layout.dtype,
         dims,
         shaped: layout.shaped.then(|| layout.shape.iter().product()),
+        kind: leaf_kind(&layout.dtype, dims),
     })
 }
 
@@ -1091,9 +1092,13 @@ struct Emitter<'a, O> {
     dims: &'a [usize],
     /// For a top-level shape + data struct: the element count of `data`.
     shaped: Option<usize>,
+    /// The element kind when no axes remain, else `Other`; copied out of the
+    /// dtype so the per-element path branches on a register value.
+    kind: LeafKind,
 }
 
 impl<'a, O: Output> Emitter<'a, O> {
+    #[cold]
     fn mismatch(&self, found: &str) -> Error {
         let expected = if self.dims.is_empty() {
             self.dtype.to_string()
@@ -1135,6 +1140,7 @@ impl<'a, O: Output> Emitter<'a, O> {
             dims: rest,
             expected,
             count: 0,
+            kind: leaf_kind(self.dtype, rest),
         })
     }
 
@@ -1155,11 +1161,12 @@ impl<'a, O: Output> Emitter<'a, O> {
 }
 
 macro_rules! emit_scalar {
-    ($($method:ident: $ty:ty => $variant:pat, $name:literal;)*) => {$(
-        #[inline]
+    ($($method:ident: $ty:ty => $kind:pat, $name:literal;)*) => {$(
+        #[inline(always)]
         fn $method(self, v: $ty) -> Result<()> {
-            match self.leaf($name)? {
-                $variant => self.out.put(&v.to_le_bytes()),
+            match self.kind {
+                // The plan chose this kind, so the file's bytes are little-endian.
+                $kind => self.out.put(&v.to_le_bytes()),
                 _ => Err(self.mismatch($name)),
             }
         }
@@ -1178,21 +1185,22 @@ impl<'a, O: Output> ser::Serializer for Emitter<'a, O> {
     type SerializeStructVariant = ser::Impossible<(), Error>;
 
     emit_scalar! {
-        serialize_i8: i8 => Dtype::I8, "i8";
-        serialize_i16: i16 => Dtype::I16(_), "i16";
-        serialize_i32: i32 => Dtype::I32(_), "i32";
-        serialize_i64: i64 => Dtype::I64(_), "i64";
-        serialize_u8: u8 => Dtype::U8, "u8";
-        serialize_u16: u16 => Dtype::U16(_), "u16";
-        serialize_u32: u32 => Dtype::U32(_), "u32";
-        serialize_u64: u64 => Dtype::U64(_), "u64";
-        serialize_f32: f32 => Dtype::F32(_), "f32";
-        serialize_f64: f64 => Dtype::F64(_), "f64";
+        serialize_i8: i8 => LeafKind::I8, "i8";
+        serialize_i16: i16 => LeafKind::I16(_), "i16";
+        serialize_i32: i32 => LeafKind::I32(_), "i32";
+        serialize_i64: i64 => LeafKind::I64(_), "i64";
+        serialize_u8: u8 => LeafKind::U8, "u8";
+        serialize_u16: u16 => LeafKind::U16(_), "u16";
+        serialize_u32: u32 => LeafKind::U32(_), "u32";
+        serialize_u64: u64 => LeafKind::U64(_), "u64";
+        serialize_f32: f32 => LeafKind::F32(_), "f32";
+        serialize_f64: f64 => LeafKind::F64(_), "f64";
     }
 
+    #[inline(always)]
     fn serialize_bool(self, v: bool) -> Result<()> {
-        match self.leaf("bool")? {
-            Dtype::Bool => self.out.put(&[u8::from(v)]),
+        match self.kind {
+            LeafKind::Bool => self.out.put(&[u8::from(v)]),
             _ => Err(self.mismatch("bool")),
         }
     }
@@ -1255,6 +1263,7 @@ impl<'a, O: Output> ser::Serializer for Emitter<'a, O> {
                     dtype: part,
                     dims: &COMPLEX_PAIR,
                     shaped: None,
+                    kind: leaf_kind(part, &COMPLEX_PAIR),
                 });
             }
         }
@@ -1339,6 +1348,16 @@ struct SeqEmitter<'a, O> {
     dims: &'a [usize],
     expected: usize,
     count: usize,
+    kind: LeafKind,
+}
+
+#[inline]
+fn leaf_kind(dtype: &Dtype, dims: &[usize]) -> LeafKind {
+    if dims.is_empty() {
+        LeafKind::of(dtype)
+    } else {
+        LeafKind::Other
+    }
 }
 
 impl<O: Output> SeqEmitter<'_, O> {
@@ -1356,6 +1375,7 @@ impl<O: Output> SeqEmitter<'_, O> {
             dtype: self.dtype,
             dims: self.dims,
             shaped: None,
+            kind: self.kind,
         });
         if let Err(e) = r {
             return Err(at_index(e, self.count));
@@ -1415,6 +1435,7 @@ impl<O: Output> ser::SerializeTuple for TupleEmitter<'_, O> {
                     dtype: &f.dtype,
                     dims: &f.shape,
                     shaped: None,
+                    kind: leaf_kind(&f.dtype, &f.shape),
                 })
             }
         }
@@ -1475,6 +1496,7 @@ impl<O: Output> ser::SerializeStruct for StructEmitter<'_, O> {
                     dtype: &f.dtype,
                     dims: &f.shape,
                     shaped: None,
+                    kind: leaf_kind(&f.dtype, &f.shape),
                 })
             }
             StructEmitter::Shaped { out, dtype, count } => {
@@ -1486,6 +1508,7 @@ impl<O: Output> ser::SerializeStruct for StructEmitter<'_, O> {
                     dtype,
                     dims: std::slice::from_ref(count),
                     shaped: None,
+                    kind: leaf_kind(dtype, std::slice::from_ref(count)),
                 })
             }
         }
