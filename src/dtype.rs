@@ -295,29 +295,47 @@ impl Dtype {
     /// The typestr of a non-record dtype, e.g. `<f4`, `|S5`, `<M8[ns]`.
     /// Records have none; this returns `None` for them.
     pub fn typestr(&self) -> Option<String> {
-        let le = |o: &ByteOrder| o.char();
-        Some(match self {
-            Dtype::Bool => "|b1".into(),
-            Dtype::I8 => "|i1".into(),
-            Dtype::U8 => "|u1".into(),
-            Dtype::I16(o) => format!("{}i2", le(o)),
-            Dtype::I32(o) => format!("{}i4", le(o)),
-            Dtype::I64(o) => format!("{}i8", le(o)),
-            Dtype::U16(o) => format!("{}u2", le(o)),
-            Dtype::U32(o) => format!("{}u4", le(o)),
-            Dtype::U64(o) => format!("{}u8", le(o)),
-            Dtype::F16(o) => format!("{}f2", le(o)),
-            Dtype::F32(o) => format!("{}f4", le(o)),
-            Dtype::F64(o) => format!("{}f8", le(o)),
-            Dtype::C64(o) => format!("{}c8", le(o)),
-            Dtype::C128(o) => format!("{}c16", le(o)),
-            Dtype::Bytes(n) => format!("|S{n}"),
-            Dtype::Str(n, o) => format!("{}U{n}", le(o)),
-            Dtype::Void(n) => format!("|V{n}"),
-            Dtype::DateTime(u, o) => unit_typestr(le(o), 'M', u),
-            Dtype::TimeDelta(u, o) => unit_typestr(le(o), 'm', u),
-            Dtype::Record(_) => return None,
-        })
+        let mut out = String::with_capacity(8);
+        self.write_typestr(&mut out).then_some(out)
+    }
+
+    /// Appends the typestr; returns false (writing nothing) for records.
+    fn write_typestr(&self, out: &mut String) -> bool {
+        use std::fmt::Write;
+        let (order, kind, size) = match self {
+            Dtype::Bool => ('|', "b", 1),
+            Dtype::I8 => ('|', "i", 1),
+            Dtype::U8 => ('|', "u", 1),
+            Dtype::I16(o) => (o.char(), "i", 2),
+            Dtype::I32(o) => (o.char(), "i", 4),
+            Dtype::I64(o) => (o.char(), "i", 8),
+            Dtype::U16(o) => (o.char(), "u", 2),
+            Dtype::U32(o) => (o.char(), "u", 4),
+            Dtype::U64(o) => (o.char(), "u", 8),
+            Dtype::F16(o) => (o.char(), "f", 2),
+            Dtype::F32(o) => (o.char(), "f", 4),
+            Dtype::F64(o) => (o.char(), "f", 8),
+            Dtype::C64(o) => (o.char(), "c", 8),
+            Dtype::C128(o) => (o.char(), "c", 16),
+            Dtype::Bytes(n) => ('|', "S", *n),
+            Dtype::Str(n, o) => (o.char(), "U", *n),
+            Dtype::Void(n) => ('|', "V", *n),
+            Dtype::DateTime(u, o) | Dtype::TimeDelta(u, o) => {
+                let kind = if matches!(self, Dtype::DateTime(..)) {
+                    'M'
+                } else {
+                    'm'
+                };
+                out.push_str(&unit_typestr(o.char(), kind, u));
+                return true;
+            }
+            Dtype::Record(_) => return false,
+        };
+        out.push(order);
+        out.push_str(kind);
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{size}");
+        true
     }
 
     /// The `descr` as NumPy writes it in a header: a quoted typestr or, for a
@@ -331,8 +349,12 @@ impl Dtype {
     pub(crate) fn write_descr(&self, out: &mut String) {
         match self {
             Dtype::Record(r) => write_record_descr(r, out),
-            // Invariant: every non-record dtype has a typestr.
-            other => write_str_repr(out, &other.typestr().expect("non-record typestr")),
+            // A typestr has no quotes or backslashes, so its repr is itself in quotes.
+            other => {
+                out.push('\'');
+                other.write_typestr(out);
+                out.push('\'');
+            }
         }
     }
 

@@ -223,57 +223,152 @@ impl Header {
 
     /// Appends the preamble to `out`; returns its length.
     pub(crate) fn write_to(&self, out: &mut Vec<u8>) -> usize {
-        let (body, version) = self.render();
-        let total = preamble_len(version, body.len());
-        let start = out.len();
-        out.reserve(total);
-        out.extend_from_slice(MAGIC);
-        let (major, minor) = version.bytes();
-        out.extend_from_slice(&[major, minor]);
-        let header_len = total - 8 - version.len_width();
-        match version {
-            // Invariant: `render` picks V1_0 only when header_len fits in u16.
-            Version::V1_0 => out.extend_from_slice(&(header_len as u16).to_le_bytes()),
-            _ => out.extend_from_slice(&(header_len as u32).to_le_bytes()),
-        }
-        out.extend_from_slice(&body);
-        out.resize(start + total - 1, b' ');
-        out.push(b'\n');
-        total
+        write_preamble(&self.dtype, &self.shape, self.fortran_order, out)
     }
 
     /// The dict text plus growth spaces, encoded, and the version it needs.
     fn render(&self) -> (Vec<u8>, Version) {
-        let mut text = String::with_capacity(96);
-        text.push_str("{'descr': ");
-        self.dtype.write_descr(&mut text);
-        text.push_str(", 'fortran_order': ");
-        text.push_str(if self.fortran_order { "True" } else { "False" });
-        text.push_str(", 'shape': ");
-        text.push_str(&shape_repr(&self.shape));
-        text.push_str(", }");
-        let axis = if self.fortran_order {
-            self.shape.last()
+        render(&self.dtype, &self.shape, self.fortran_order)
+    }
+}
+
+/// Appends the preamble `np.save` writes for this array to `out`; returns its length.
+pub(crate) fn write_preamble(
+    dtype: &Dtype,
+    shape: &[usize],
+    fortran_order: bool,
+    out: &mut Vec<u8>,
+) -> usize {
+    let (body, version) = render(dtype, shape, fortran_order);
+    let total = preamble_len(version, body.len());
+    let start = out.len();
+    out.reserve(total);
+    out.extend_from_slice(MAGIC);
+    let (major, minor) = version.bytes();
+    out.extend_from_slice(&[major, minor]);
+    let header_len = total - 8 - version.len_width();
+    match version {
+        // Invariant: `render` picks V1_0 only when header_len fits in u16.
+        Version::V1_0 => out.extend_from_slice(&(header_len as u16).to_le_bytes()),
+        _ => out.extend_from_slice(&(header_len as u32).to_le_bytes()),
+    }
+    out.extend_from_slice(&body);
+    out.resize(start + total - 1, b' ');
+    out.push(b'\n');
+    total
+}
+
+/// The dict text plus growth spaces, encoded, and the version it needs.
+fn render(dtype: &Dtype, shape: &[usize], fortran_order: bool) -> (Vec<u8>, Version) {
+    let mut text = String::with_capacity(96);
+    text.push_str("{'descr': ");
+    dtype.write_descr(&mut text);
+    text.push_str(", 'fortran_order': ");
+    text.push_str(if fortran_order { "True" } else { "False" });
+    text.push_str(", 'shape': ");
+    write_shape(&mut text, shape);
+    text.push_str(", }");
+    let axis = if fortran_order {
+        shape.last()
+    } else {
+        shape.first()
+    };
+    if let Some(d) = axis {
+        let digits = d.checked_ilog10().map_or(1, |l| l as usize + 1);
+        let growth = GROWTH_AXIS_MAX_DIGITS.saturating_sub(digits);
+        text.extend(std::iter::repeat(' ').take(growth));
+    }
+    if text.is_ascii() || text.chars().all(|c| (c as u32) < 0x100) {
+        // Latin-1: each char below U+0100 is the byte of the same value.
+        let body: Vec<u8> = if text.is_ascii() {
+            text.into_bytes()
         } else {
-            self.shape.first()
+            text.chars().map(|c| c as u8).collect()
         };
-        if let Some(d) = axis {
-            let digits = d.checked_ilog10().map_or(1, |l| l as usize + 1);
-            let growth = GROWTH_AXIS_MAX_DIGITS.saturating_sub(digits);
-            text.extend(std::iter::repeat(' ').take(growth));
-        }
-        if text.chars().all(|c| (c as u32) < 0x100) {
-            let body: Vec<u8> = text.chars().map(|c| c as u8).collect();
-            let version = if preamble_len(Version::V1_0, body.len()) - 10 <= usize::from(u16::MAX) {
-                Version::V1_0
-            } else {
-                Version::V2_0
-            };
-            (body, version)
+        let version = if preamble_len(Version::V1_0, body.len()) - 10 <= usize::from(u16::MAX) {
+            Version::V1_0
         } else {
-            (text.into_bytes(), Version::V3_0)
+            Version::V2_0
+        };
+        (body, version)
+    } else {
+        (text.into_bytes(), Version::V3_0)
+    }
+}
+
+/// Appends a shape as Python writes a tuple: `()`, `(3,)`, `(2, 3)`.
+fn write_shape(out: &mut String, shape: &[usize]) {
+    use std::fmt::Write;
+    out.push('(');
+    for (i, d) in shape.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{d}");
+    }
+    if shape.len() == 1 {
+        out.push(',');
+    }
+    out.push(')');
+}
+
+/// Parses the exact text NumPy writes for a non-record dtype,
+/// `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }` plus spaces
+/// and `\n`, without building a literal tree. Anything else returns `None`
+/// and goes through the general parser, which accepts every literal form.
+fn parse_canonical(raw: &[u8], version: Version, data_offset: usize) -> Option<Header> {
+    let rest = raw.strip_prefix(b"{'descr': '")?;
+    let end = rest.iter().position(|&b| b == b'\'')?;
+    let typestr = std::str::from_utf8(&rest[..end]).ok()?;
+    let rest = rest[end..].strip_prefix(b"', 'fortran_order': ")?;
+    let (fortran_order, rest) = if let Some(r) = rest.strip_prefix(b"False") {
+        (false, r)
+    } else {
+        (true, rest.strip_prefix(b"True")?)
+    };
+    let mut rest = rest.strip_prefix(b", 'shape': (")?;
+    let mut shape = Vec::new();
+    loop {
+        if let Some(r) = rest.strip_prefix(b")") {
+            rest = r;
+            break;
+        }
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        // Leading zeros are not valid Python; leave them to the general parser.
+        if digits == 0 || digits > 19 || (digits > 1 && rest[0] == b'0') {
+            return None;
+        }
+        let mut d = 0usize;
+        for &b in &rest[..digits] {
+            d = d.checked_mul(10)?.checked_add(usize::from(b - b'0'))?;
+        }
+        shape.push(d);
+        rest = &rest[digits..];
+        if let Some(r) = rest.strip_prefix(b", ") {
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix(b",") {
+            rest = r;
+        } else if !rest.starts_with(b")") {
+            return None;
         }
     }
+    // `(3)` is an int, not a tuple, in Python; `(3,)` is the 1-tuple.
+    if shape.len() == 1 && !raw.windows(2).any(|w| w == b",)") {
+        return None;
+    }
+    let rest = rest.strip_prefix(b", }")?;
+    if !rest.iter().all(|&b| b == b' ' || b == b'\n') {
+        return None;
+    }
+    let dtype = typestr.parse::<Dtype>().ok()?;
+    Some(Header {
+        dtype,
+        shape,
+        fortran_order,
+        version,
+        data_offset,
+    })
 }
 
 /// Full preamble length: the smallest multiple of 64 strictly greater than
@@ -365,6 +460,11 @@ fn parse_dict(
     data_offset: usize,
     opts: &ReadOptions,
 ) -> Result<Header> {
+    if version != Version::V3_0 {
+        if let Some(h) = parse_canonical(raw, version, data_offset) {
+            return Ok(h);
+        }
+    }
     let text: std::borrow::Cow<str> = match version {
         Version::V3_0 => std::str::from_utf8(raw)
             .map_err(|e| Error::Header {
@@ -372,7 +472,9 @@ fn parse_dict(
                 offset: e.valid_up_to(),
             })?
             .into(),
-        // Latin-1 maps each byte to the code point of the same value.
+        // ASCII reads as it is; latin-1 maps each byte to the code point of
+        // the same value.
+        _ if raw.is_ascii() => std::str::from_utf8(raw).unwrap_or_default().into(),
         _ => raw.iter().map(|&b| b as char).collect::<String>().into(),
     };
     // Each record level costs at most three literal levels: list, tuple, (type, shape).

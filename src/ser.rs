@@ -20,7 +20,7 @@ use serde::ser::{self, Serialize};
 use crate::complex::COMPLEX_NEWTYPE;
 use crate::dtype::{ByteOrder, Dtype, LeafKind, Record, COMPLEX_PAIR};
 use crate::error::{index_repr, shape_repr, Error, Result};
-use crate::header::Header;
+use crate::header::write_preamble;
 
 /// Serializes `value` as a complete `.npy` file in memory.
 ///
@@ -34,7 +34,13 @@ use crate::header::Header;
 /// ```
 pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     let layout = plan(value)?;
-    let header = layout.header().to_bytes();
+    let mut header = Vec::with_capacity(128);
+    write_preamble(
+        &layout.dtype,
+        &layout.shape,
+        layout.fortran_order,
+        &mut header,
+    );
     let total = header
         .len()
         .checked_add(layout.data_len()?)
@@ -69,7 +75,14 @@ pub fn to_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> Resul
         buf: vec![0u8; IO_BUF].into_boxed_slice(),
         pos: 0,
     };
-    out.put(&layout.header().to_bytes())?;
+    let mut header = Vec::with_capacity(128);
+    write_preamble(
+        &layout.dtype,
+        &layout.shape,
+        layout.fortran_order,
+        &mut header,
+    );
+    out.put(&header)?;
     emit(value, &layout, &mut out)?;
     out.flush()
 }
@@ -253,6 +266,23 @@ impl Plan {
         }
     }
 
+    /// Whether [`Plan::merge`] of `other` into `self` would succeed.
+    fn compatible(&self, other: &Plan) -> bool {
+        self.dims == other.dims
+            && match (&self.elem, &other.elem) {
+                (Elem::Unknown, _) | (_, Elem::Unknown) => true,
+                (Elem::Scalar(a), Elem::Scalar(b)) => a == b,
+                (Elem::Str(_), Elem::Str(_)) | (Elem::Bytes(_), Elem::Bytes(_)) => true,
+                (Elem::Record(a), Elem::Record(b)) => {
+                    a.len() == b.len()
+                        && a.iter()
+                            .zip(b)
+                            .all(|(x, y)| x.0 == y.0 && x.1.compatible(&y.1))
+                }
+                _ => false,
+            }
+    }
+
     /// Folds the plan of one more element into `self`.
     fn merge(&mut self, other: Plan, index: &[usize]) -> Result<()> {
         if self.dims != other.dims {
@@ -334,10 +364,6 @@ struct Layout {
 }
 
 impl Layout {
-    fn header(&self) -> Header {
-        Header::new(self.dtype.clone(), self.shape.clone(), self.fortran_order)
-    }
-
     fn data_len(&self) -> Result<usize> {
         self.shape
             .iter()
@@ -623,10 +649,8 @@ impl<'t> ser::Serializer for Planner<'t> {
             acc: None,
         })
     }
-    fn serialize_tuple(self, len: usize) -> Result<TuplePlanner, PlanError> {
-        Ok(TuplePlanner {
-            plans: Vec::with_capacity(len.min(64)),
-        })
+    fn serialize_tuple(self, _len: usize) -> Result<TuplePlanner, PlanError> {
+        Ok(TuplePlanner::new())
     }
     fn serialize_tuple_struct(
         self,
@@ -728,23 +752,68 @@ fn seq_plan(count: usize, acc: Option<Plan>) -> Plan {
 /// Tuples and arrays `[T; N]` look the same to serde: homogeneous ones become
 /// an axis (as in `np.array`), heterogeneous ones a record of `f0`, `f1`, ….
 struct TuplePlanner {
-    plans: Vec<Plan>,
+    count: usize,
+    /// The elements merged so far, while they are compatible.
+    acc: Option<Plan>,
+    /// Each element's own plan, kept only once it matters: when an element
+    /// has a variable size (its width may differ from the merged one) or the
+    /// tuple turned out heterogeneous (the plans become record fields).
+    own: Vec<Plan>,
+    heterogeneous: bool,
 }
 
 impl TuplePlanner {
-    fn finish(self) -> Plan {
-        let mut it = self.plans.iter().cloned().enumerate();
-        if let Some((_, mut acc)) = it.next() {
-            if it.all(|(i, p)| acc.merge(p, &[i]).is_ok()) {
-                return seq_plan(self.plans.len(), Some(acc));
+    fn new() -> Self {
+        TuplePlanner {
+            count: 0,
+            acc: None,
+            own: Vec::new(),
+            heterogeneous: false,
+        }
+    }
+
+    fn push(&mut self, p: Plan) -> Result<(), PlanError> {
+        let index = self.count;
+        self.count += 1;
+        if self.heterogeneous {
+            self.own.push(p);
+            return Ok(());
+        }
+        let Some(acc) = &mut self.acc else {
+            if !p.is_fixed() {
+                self.own.push(p.clone());
             }
+            self.acc = Some(p);
+            return Ok(());
+        };
+        if acc.compatible(&p) {
+            if self.own.is_empty() && !p.is_fixed() {
+                // Every earlier element was fixed-size and compatible, so each
+                // equals the merged plan.
+                self.own = vec![acc.clone(); index];
+            }
+            if !self.own.is_empty() {
+                self.own.push(p.clone());
+            }
+            acc.merge(p, &[index])?;
         } else {
-            return seq_plan(0, None);
+            if self.own.is_empty() {
+                self.own = vec![acc.clone(); index];
+            }
+            self.own.push(p);
+            self.heterogeneous = true;
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Plan {
+        if !self.heterogeneous {
+            return seq_plan(self.count, self.acc);
         }
         Plan {
             dims: Vec::new(),
             elem: Elem::Record(
-                self.plans
+                self.own
                     .into_iter()
                     .enumerate()
                     .map(|(i, p)| (Cow::Owned(format!("f{i}")), p))
@@ -758,9 +827,8 @@ impl ser::SerializeTuple for TuplePlanner {
     type Ok = Plan;
     type Error = PlanError;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PlanError> {
-        let p = plan_value(value, None).map_err(|e| at_index(e, self.plans.len()))?;
-        self.plans.push(p);
-        Ok(())
+        let p = plan_value(value, None).map_err(|e| at_index(e, self.count))?;
+        self.push(p)
     }
     fn end(self) -> Result<Plan, PlanError> {
         Ok(self.finish())
