@@ -746,6 +746,16 @@ fn parse_record(entries: &[PyValue], depth: usize) -> Result<Dtype> {
             levels.retain(|l| !l.is_empty());
         }
         let shape = levels.concat();
+        if shape.len() > crate::header::MAX_DIMS {
+            return Err(unsupported(
+                &name,
+                format!(
+                    "a subarray of {} dimensions; NumPy allows at most {}",
+                    shape.len(),
+                    crate::header::MAX_DIMS
+                ),
+            ));
+        }
         let field = Field {
             name,
             title,

@@ -14,6 +14,10 @@ use crate::pylit::{self, PyValue};
 /// The magic string every `.npy` file starts with.
 pub const MAGIC: &[u8; 6] = b"\x93NUMPY";
 
+/// NumPy's `NPY_MAXDIMS`: no array it can load has more dimensions. Also
+/// bounds the reader's recursion, one level per axis.
+pub(crate) const MAX_DIMS: usize = 64;
+
 /// Digits reserved for the growth axis (NumPy's `GROWTH_AXIS_MAX_DIGITS`).
 const GROWTH_AXIS_MAX_DIGITS: usize = 21;
 
@@ -361,6 +365,9 @@ fn parse_canonical(raw: &[u8], version: Version, data_offset: usize) -> Option<H
     if !rest.iter().all(|&b| b == b' ' || b == b'\n') {
         return None;
     }
+    if shape.len() > MAX_DIMS {
+        return None;
+    }
     let dtype = typestr.parse::<Dtype>().ok()?;
     Some(Header {
         dtype,
@@ -531,6 +538,12 @@ fn parse_dict(
             )))
         }
     };
+    if shape.len() > MAX_DIMS {
+        return Err(header_err(format!(
+            "shape has {} dimensions; NumPy arrays have at most {MAX_DIMS}",
+            shape.len()
+        )));
+    }
     let dtype = Dtype::from_py(descr, opts.max_depth)?;
     Ok(Header {
         dtype,

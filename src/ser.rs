@@ -20,7 +20,7 @@ use serde::ser::{self, Serialize};
 use crate::complex::COMPLEX_NEWTYPE;
 use crate::dtype::{ByteOrder, Dtype, LeafKind, Record, COMPLEX_PAIR};
 use crate::error::{index_repr, shape_repr, Error, Result};
-use crate::header::write_preamble;
+use crate::header::{write_preamble, MAX_DIMS};
 
 /// Serializes `value` as a complete `.npy` file in memory.
 ///
@@ -380,6 +380,17 @@ impl Layout {
 }
 
 fn plan<T: Serialize + ?Sized>(value: &T) -> Result<Layout> {
+    let layout = plan_layout(value)?;
+    if layout.shape.len() > MAX_DIMS {
+        return Err(Error::Unsupported {
+            what: "an array of more than 64 dimensions",
+            hint: "NumPy arrays have at most 64",
+        });
+    }
+    Ok(layout)
+}
+
+fn plan_layout<T: Serialize + ?Sized>(value: &T) -> Result<Layout> {
     let mut top = TopLevel::default();
     let p = plan_value(value, Some(&mut top))?;
     if let Some(Shaped {
