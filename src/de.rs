@@ -64,13 +64,11 @@ pub fn from_reader_with<R: Read, T: DeserializeOwned>(
 ) -> Result<T> {
     let header = Header::from_reader_with(&mut reader, opts)?;
     let len = header.data_len()?;
-    let data = read_data(&mut reader, len)?;
-    let view = View::top(&header, &data, Transient);
-    T::deserialize(view)
+    T::deserialize(crate::stream::StreamDeserializer::new(reader, &header, len))
 }
 
 /// Reads `len` bytes, growing the buffer only as data arrives.
-fn read_data<R: Read>(reader: &mut R, len: usize) -> Result<Vec<u8>> {
+pub(crate) fn read_data<R: Read>(reader: &mut R, len: usize) -> Result<Vec<u8>> {
     const CHUNK: usize = 1 << 20;
     let mut data = Vec::with_capacity(len.min(CHUNK));
     while data.len() < len {
@@ -244,6 +242,27 @@ impl<'d, 'm, L> View<'d, 'm, L> {
             axis: 0,
             fortran: header.fortran_order,
             top: true,
+            lend,
+        }
+    }
+
+    /// One block of a C-order array: the element (or sub-array) at some index
+    /// along `axis - 1`, whose bytes are exactly `data`.
+    pub(crate) fn block(
+        data: &'d [u8],
+        dtype: &'m Dtype,
+        shape: &'m [usize],
+        axis: usize,
+        lend: L,
+    ) -> Self {
+        View {
+            data,
+            offset: 0,
+            dtype,
+            shape,
+            axis,
+            fortran: false,
+            top: false,
             lend,
         }
     }
@@ -624,12 +643,12 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
     }
 }
 
-fn is_shaped(fields: &[&str]) -> bool {
+pub(crate) fn is_shaped(fields: &[&str]) -> bool {
     fields.contains(&"data") && (fields.contains(&"shape") || fields.contains(&"dim"))
 }
 
 /// Elements a sequence visitor left unread.
-trait Leftover {
+pub(crate) trait Leftover {
     /// The error for a visitor that stopped early, if it did.
     fn leftover(&self) -> Option<Error>;
 }
@@ -637,7 +656,7 @@ trait Leftover {
 /// Visits `access` as a sequence, then checks that the visitor took every
 /// element: serde's `[T; N]` and tuple visitors stop after `N`, and the rest
 /// of a longer array must not be dropped silently.
-fn visit_whole<'de, V, A>(visitor: V, mut access: A) -> Result<V::Value>
+pub(crate) fn visit_whole<'de, V, A>(visitor: V, mut access: A) -> Result<V::Value>
 where
     V: Visitor<'de>,
     A: de::SeqAccess<'de, Error = Error> + Leftover,
@@ -847,10 +866,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::MapAccess<'de> for ShapedAccess<'d, 'm, 
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
         while let Some(f) = self.current() {
-            if matches!(
-                f,
-                "shape" | "dim" | "data" | "fortran_order" | "descr" | "v"
-            ) {
+            if is_shaped_field(f) {
                 return seed.deserialize(f.into_deserializer()).map(Some);
             }
             self.next += 1;
@@ -861,21 +877,49 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::MapAccess<'de> for ShapedAccess<'d, 'm, 
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value> {
         let field = self.current().unwrap_or("");
         self.next += 1;
-        match field {
-            "shape" | "dim" => seed.deserialize(de::value::SeqDeserializer::new(
-                self.view.shape.iter().copied(),
-            )),
-            "fortran_order" => seed.deserialize(self.view.fortran.into_deserializer()),
-            "descr" => {
-                let d = self.view.dtype;
-                seed.deserialize(d.typestr().unwrap_or_else(|| d.descr()).into_deserializer())
-            }
-            "v" => seed.deserialize(1u8.into_deserializer()),
-            _ => seed.deserialize(FlatData {
+        if field == "data" {
+            return seed.deserialize(FlatData {
                 view: self.view,
                 file_order: self.file_order,
-            }),
+            });
         }
+        shaped_meta(
+            field,
+            self.view.dtype,
+            self.view.shape,
+            self.view.fortran,
+            seed,
+        )
+    }
+}
+
+/// Is `field` one that a `shape` + `data` struct reader fills?
+pub(crate) fn is_shaped_field(field: &str) -> bool {
+    matches!(
+        field,
+        "shape" | "dim" | "data" | "fortran_order" | "descr" | "v"
+    )
+}
+
+/// The value of a metadata field of a `shape` + `data` struct (not `data`).
+pub(crate) fn shaped_meta<'de, T: DeserializeSeed<'de>>(
+    field: &str,
+    dtype: &Dtype,
+    shape: &[usize],
+    fortran: bool,
+    seed: T,
+) -> Result<T::Value> {
+    match field {
+        "shape" | "dim" => seed.deserialize(de::value::SeqDeserializer::new(shape.iter().copied())),
+        "fortran_order" => seed.deserialize(fortran.into_deserializer()),
+        "descr" => seed.deserialize(
+            dtype
+                .typestr()
+                .unwrap_or_else(|| dtype.descr())
+                .into_deserializer(),
+        ),
+        // ndarray's format version.
+        _ => seed.deserialize(1u8.into_deserializer()),
     }
 }
 

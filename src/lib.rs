@@ -88,6 +88,7 @@ mod header;
 mod pylit;
 mod pyrepr;
 mod ser;
+mod stream;
 mod view;
 mod with;
 

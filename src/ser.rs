@@ -33,6 +33,13 @@ use crate::header::{write_preamble, MAX_DIMS};
 /// assert_eq!(back, vec![vec![1, 2, 3], vec![4, 5, 6]]);
 /// ```
 pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    to_vec_into(value, &mut out)?;
+    Ok(out)
+}
+
+/// Like [`to_vec`], into `out` (cleared first), reusing its allocation.
+pub(crate) fn to_vec_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<()> {
     let layout = plan(value)?;
     let mut header = Vec::with_capacity(128);
     write_preamble(
@@ -45,12 +52,18 @@ pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
         .len()
         .checked_add(layout.data_len()?)
         .ok_or_else(|| layout.overflow())?;
-    // Zeroed memory from the allocator costs nothing up front (fresh pages are
-    // zero), and lets the emitter store into a plain slice.
-    let mut out = vec![0u8; total];
+    out.clear();
+    // Zeroed memory lets the emitter store into a plain slice and skip
+    // writing padding. A fresh allocation gets it for free (new pages are
+    // zero); a reused buffer pays one memset.
+    if out.capacity() == 0 {
+        *out = vec![0u8; total];
+    } else {
+        out.resize(total, 0);
+    }
     out[..header.len()].copy_from_slice(&header);
     let mut sink = SliceOutput {
-        buf: &mut out,
+        buf: out,
         pos: header.len(),
     };
     emit(value, &layout, &mut sink)?;
@@ -61,7 +74,7 @@ pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
             total - header.len()
         )));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Serializes `value` as a complete `.npy` file into `writer`.

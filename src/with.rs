@@ -6,6 +6,7 @@
 //! Rust, or Python with `np.load(io.BytesIO(blob))` — gets shape and dtype with
 //! the data. `Option<T>` fields stay optional in the host format.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
@@ -43,10 +44,10 @@ where
         Ok(None) => serializer.serialize_none(),
         Ok(Some(blob)) => serializer.serialize_some(&Blob(&blob)),
         Err(Probe::Failed(e)) => Err(ser::Error::custom(e)),
-        Err(Probe::NotAnOption) => {
-            let blob = crate::to_vec(value).map_err(ser::Error::custom)?;
-            serializer.serialize_bytes(&blob)
-        }
+        Err(Probe::NotAnOption) => with_scratch(|blob| {
+            crate::ser::to_vec_into(value, blob).map_err(ser::Error::custom)?;
+            serializer.serialize_bytes(blob)
+        }),
     }
 }
 
@@ -61,6 +62,30 @@ where
     D: Deserializer<'de>,
 {
     T::deserialize(BlobDeserializer(deserializer))
+}
+
+thread_local! {
+    /// A per-thread buffer for blobs, so that embedding an array costs one
+    /// copy into the host format instead of a fresh allocation each time.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Buffers larger than this are freed after use rather than kept per thread.
+const SCRATCH_KEEP: usize = 16 << 20;
+
+/// Runs `f` with the thread's scratch buffer, or a fresh one when it is in
+/// use (a `with` field nested inside another's serialization).
+fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            let r = f(&mut buf);
+            if buf.capacity() > SCRATCH_KEEP {
+                *buf = Vec::new();
+            }
+            r
+        }
+        Err(_) => f(&mut Vec::new()),
+    })
 }
 
 /// Serializes a byte slice with `serialize_bytes`.
