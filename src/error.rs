@@ -57,12 +57,13 @@ pub enum Error {
     },
 
     /// The header text is not a valid `.npy` header dictionary.
-    #[error("invalid header at byte {offset} of the header text: {message}")]
+    #[error("invalid header{}: {message}", at_byte(offset))]
     Header {
         /// What is wrong.
         message: String,
-        /// Byte offset into the header text (after the length field).
-        offset: usize,
+        /// Byte offset into the header text (after the length field) for
+        /// syntax errors; `None` when the text parsed but means nothing valid.
+        offset: Option<usize>,
     },
 
     /// The `descr` names a dtype this crate does not read or write.
@@ -173,6 +174,13 @@ pub enum Error {
     /// A message from a `Serialize` or `Deserialize` implementation.
     #[error("{0}")]
     Custom(String),
+}
+
+fn at_byte(offset: &Option<usize>) -> String {
+    match offset {
+        Some(o) => format!(" at byte {o} of the header text"),
+        None => String::new(),
+    }
 }
 
 fn hint_suffix(hint: &str) -> String {

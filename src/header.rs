@@ -457,7 +457,7 @@ pub(crate) fn read_full<R: Read>(r: &mut R, buf: &mut [u8], what: &'static str) 
 fn header_err(message: impl Into<String>) -> Error {
     Error::Header {
         message: message.into(),
-        offset: 0,
+        offset: None,
     }
 }
 
@@ -476,7 +476,7 @@ fn parse_dict(
         Version::V3_0 => std::str::from_utf8(raw)
             .map_err(|e| Error::Header {
                 message: "format 3.0 header is not valid UTF-8".into(),
-                offset: e.valid_up_to(),
+                offset: Some(e.valid_up_to()),
             })?
             .into(),
         // ASCII reads as it is; latin-1 maps each byte to the code point of

@@ -117,7 +117,7 @@ impl Parser<'_> {
     fn err(&self, message: impl Into<String>) -> Error {
         Error::Header {
             message: message.into(),
-            offset: self.pos,
+            offset: Some(self.pos),
         }
     }
 
@@ -479,7 +479,7 @@ impl Parser<'_> {
         };
         let ch = char::from_u32(code).ok_or_else(|| Error::Header {
             message: format!("escape encodes an invalid character U+{code:X}"),
-            offset: esc_at,
+            offset: Some(esc_at),
         })?;
         out.push(ch);
         Ok(())
