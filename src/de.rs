@@ -278,9 +278,12 @@ impl<'d, 'm, L> View<'d, 'm, L> {
         } else {
             &self.shape[axis + 1..]
         };
-        // Invariant: the product of the whole shape times itemsize was checked
-        // against overflow when the data length was validated.
-        others.iter().fold(self.dtype.itemsize(), |a, &d| a * d)
+        // The product of the whole shape times itemsize was checked against
+        // overflow when the data length was validated, so this saturates only
+        // when another axis is 0, and then no element is ever visited.
+        others
+            .iter()
+            .fold(self.dtype.itemsize(), |a, &d| a.saturating_mul(d))
     }
 
     fn dimension_error(&self, wanted_seq: bool) -> Error {
@@ -607,7 +610,10 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
             Dtype::Record(r)
                 if self.is_leaf()
                     && r.fields().len() == fields.len()
-                    && r.fields().iter().zip(fields).all(|(f, n)| f.name == *n) =>
+                    && r.fields()
+                        .iter()
+                        .zip(fields)
+                        .all(|(f, n)| same_name(&f.name, n)) =>
             {
                 visit_whole(visitor, RecordAccess::new(self, r))
             }
@@ -910,7 +916,7 @@ pub(crate) fn shaped_meta<'de, T: DeserializeSeed<'de>>(
     seed: T,
 ) -> Result<T::Value> {
     match field {
-        "shape" | "dim" => seed.deserialize(de::value::SeqDeserializer::new(shape.iter().copied())),
+        "shape" | "dim" => seed.deserialize(ShapeDeserializer(shape)),
         "fortran_order" => seed.deserialize(fortran.into_deserializer()),
         "descr" => seed.deserialize(
             dtype
@@ -1066,7 +1072,10 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::MapAccess<'de> for RawPartsAccess<'d, 'm
             2 => seed.deserialize(de::value::SeqDeserializer::new(v.shape.iter().copied())),
             3 => seed.deserialize(v.fortran.into_deserializer()),
             _ => {
-                let len = v.shape.iter().fold(v.dtype.itemsize(), |a, &d| a * d);
+                let len = v
+                    .shape
+                    .iter()
+                    .fold(v.dtype.itemsize(), |a, &d| a.saturating_mul(d));
                 let bytes = v.data.get(..len).ok_or_else(|| {
                     Error::Custom("array data out of bounds (internal error)".into())
                 })?;
@@ -1211,4 +1220,43 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for Elem<'_, 'd, 'm, L
         deserialize_enum(name: &'static str, variants: &'static [&'static str]);
         deserialize_identifier(); deserialize_ignored_any(); deserialize_i128(); deserialize_u128();
     }
+}
+
+/// A shape as a sequence of `usize`. A fixed-length request (ndarray's `Ix2`
+/// `dim` is a 2-tuple) of another length is a dimension error naming the
+/// shape, rather than serde's generic "invalid length".
+struct ShapeDeserializer<'m>(&'m [usize]);
+
+impl<'de> de::Deserializer<'de> for ShapeDeserializer<'_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let mut seq = de::value::SeqDeserializer::<_, Error>::new(self.0.iter().copied());
+        let value = visitor.visit_seq(&mut seq)?;
+        seq.end()?;
+        Ok(value)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
+        if len != self.0.len() {
+            return Err(Error::Dimension {
+                expected: format!("{len}-D"),
+                shape: shape_repr(self.0),
+            });
+        }
+        self.deserialize_any(visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// Field-name equality without a library call: names are short, and this
+/// runs once per field of every record.
+#[inline]
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }

@@ -1577,7 +1577,7 @@ impl<O: Output> ser::SerializeStruct for StructEmitter<'_, O> {
     ) -> Result<()> {
         match self {
             StructEmitter::Record { out, record, next } => {
-                let f = record.fields().get(*next).filter(|f| f.name == key).ok_or_else(|| Error::MixedTypes {
+                let f = record.fields().get(*next).filter(|f| crate::de::same_name(&f.name, key)).ok_or_else(|| Error::MixedTypes {
                     index: "[]".into(),
                     expected: format!("field {:?}", record.fields().get(*next).map_or("", |f| f.name.as_str())),
                     found: format!("field {key:?} (every record must have the same fields in the same order)"),
