@@ -20,7 +20,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let back: Vec<f32> = serde_npy::from_reader(BufReader::new(File::open(&path)?))?;
     assert!(back == data);
 
-    println!("wrote and read {} ({} MiB of f32 data)", path.display(), n * 4 >> 20);
+    println!(
+        "wrote and read {} ({} MiB of f32 data)",
+        path.display(),
+        n * 4 >> 20
+    );
     std::fs::remove_file(&path)?;
     Ok(())
 }
