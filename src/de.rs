@@ -271,6 +271,34 @@ impl<'d, 'm, L> View<'d, 'm, L> {
         self.axis == self.shape.len()
     }
 
+    /// Deserializes this view, through the [`Elem`] fast path when it is one
+    /// plain number of `kind` (the caller's cached `LeafKind::of(dtype)`).
+    pub(crate) fn deserialize_seed<'de, T: DeserializeSeed<'de>>(
+        self,
+        kind: LeafKind,
+        seed: T,
+    ) -> Result<T::Value>
+    where
+        L: Lend<'d, 'de>,
+    {
+        if kind != LeafKind::Other && self.is_leaf() {
+            if let Some(bytes) = self
+                .data
+                .get(self.offset..self.offset + self.dtype.itemsize())
+            {
+                return seed.deserialize(Elem {
+                    bytes,
+                    kind,
+                    origin: Origin::Axis {
+                        parent: &self,
+                        offset: self.offset,
+                    },
+                });
+            }
+        }
+        seed.deserialize(self)
+    }
+
     /// Byte distance between consecutive indices along `axis`.
     fn stride(&self, axis: usize) -> usize {
         let others = if self.fortran {
@@ -448,41 +476,15 @@ macro_rules! scalar_methods {
     )*};
 }
 
-/// Typed requests that match the file's dtype skip the general dispatch: this
-/// is the per-element path of `Vec<f32>` and friends.
-macro_rules! fast_scalar_methods {
-    ($($method:ident: $variant:ident => $ty:ty, $visit:ident;)*) => {$(
-        #[inline]
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-            if let Dtype::$variant(order) = self.dtype {
-                if self.is_leaf() {
-                    const N: usize = std::mem::size_of::<$ty>();
-                    if let Some(b) = self.data.get(self.offset..self.offset + N) {
-                        return visitor.$visit(read_num!($ty, b, order));
-                    }
-                }
-            }
-            self.scalar(visitor)
-        }
-    )*};
-}
-
 impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
     type Error = Error;
 
+    // Elements on the last axis and scalar record fields take the `Elem`
+    // fast path; a `View` reaching a scalar request is the general case.
     scalar_methods! {
-        deserialize_bool deserialize_i8 deserialize_u8 deserialize_char
-    }
-
-    fast_scalar_methods! {
-        deserialize_i16: I16 => i16, visit_i16;
-        deserialize_i32: I32 => i32, visit_i32;
-        deserialize_i64: I64 => i64, visit_i64;
-        deserialize_u16: U16 => u16, visit_u16;
-        deserialize_u32: U32 => u32, visit_u32;
-        deserialize_u64: U64 => u64, visit_u64;
-        deserialize_f32: F32 => f32, visit_f32;
-        deserialize_f64: F64 => f64, visit_f64;
+        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_f32
+        deserialize_f64 deserialize_char
     }
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {

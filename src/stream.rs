@@ -14,6 +14,7 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use crate::de::{
     is_shaped, is_shaped_field, read_data, shaped_meta, visit_whole, Leftover, Transient, View,
 };
+use crate::dtype::LeafKind;
 use crate::error::{shape_repr, Error, Result};
 use crate::header::{read_full, Header};
 
@@ -65,6 +66,7 @@ impl<'h, R: Read> StreamDeserializer<'h, R> {
             count,
             index: 0,
             axis,
+            kind: LeafKind::of(&self.header.dtype),
         }
     }
 }
@@ -187,6 +189,7 @@ struct Blocks<'h, R> {
     index: usize,
     /// Axis of the header's shape at which each block's view starts.
     axis: usize,
+    kind: LeafKind,
 }
 
 impl<R: Read> Blocks<'_, R> {
@@ -243,7 +246,7 @@ impl<'de, R: Read> de::SeqAccess<'de> for Blocks<'_, R> {
             self.axis,
             Transient,
         );
-        seed.deserialize(view).map(Some)
+        view.deserialize_seed(self.kind, seed).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
