@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "wrote and read {} ({} MiB of f32 data)",
         path.display(),
-        n * 4 >> 20
+        (n * 4) >> 20
     );
     std::fs::remove_file(&path)?;
     Ok(())

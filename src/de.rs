@@ -64,6 +64,7 @@ pub fn from_reader_with<R: Read, T: DeserializeOwned>(
 ) -> Result<T> {
     let header = Header::from_reader_with(&mut reader, opts)?;
     let len = header.data_len()?;
+    opts.check_decode(&header, len)?;
     T::deserialize(crate::stream::StreamDeserializer::new(reader, &header, len))
 }
 
@@ -124,6 +125,7 @@ impl<'de> Deserializer<'de> {
                 found: available as u64,
             });
         }
+        opts.check_decode(&header, len)?;
         let end = header.data_offset + len;
         Ok(Deserializer {
             data: &bytes[header.data_offset..end],
@@ -382,7 +384,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
             Dtype::U16(o) => visitor.visit_u16(read_num!(u16, b, o)),
             Dtype::U32(o) => visitor.visit_u32(read_num!(u32, b, o)),
             Dtype::U64(o) => visitor.visit_u64(read_num!(u64, b, o)),
-            Dtype::F16(o) => visitor.visit_f32(half::f16::from_bits(read_num!(u16, b, o)).to_f32()),
+            Dtype::F16(o) => visitor.visit_f32(f16_to_f32(read_num!(u16, b, o))),
             Dtype::F32(o) => visitor.visit_f32(read_num!(f32, b, o)),
             Dtype::F64(o) => visitor.visit_f64(read_num!(f64, b, o)),
             Dtype::C64(_) | Dtype::C128(_) => self.visit_complex(visitor),
@@ -1261,4 +1263,50 @@ impl<'de> de::Deserializer<'de> for ShapeDeserializer<'_> {
 #[inline]
 pub(crate) fn same_name(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
+/// Widens binary16 bits to `f32` exactly, as NumPy's `npy_half_to_float`
+/// does: every finite value, infinities, and NaNs with their payload and
+/// signalling bit (`half`'s conversion quiets signalling NaNs).
+pub(crate) fn f16_to_f32(h: u16) -> f32 {
+    let sign = u32::from(h & 0x8000) << 16;
+    let exp = u32::from(h >> 10) & 0x1f;
+    let mant = u32::from(h & 0x03ff);
+    let bits = match (exp, mant) {
+        (0, 0) => sign,
+        // Subnormal: normalize the mantissa into an f32 normal number.
+        (0, m) => {
+            let shift = m.leading_zeros() - 21;
+            let m = (m << shift) & 0x03ff;
+            sign | ((127 - 15 + 1 - shift) << 23) | (m << 13)
+        }
+        (0x1f, m) => sign | 0x7f80_0000 | (m << 13),
+        (e, m) => sign | ((e + 127 - 15) << 23) | (m << 13),
+    };
+    f32::from_bits(bits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::f16_to_f32;
+
+    #[test]
+    fn f16_widening_is_exact_for_every_bit_pattern() {
+        for h in 0..=u16::MAX {
+            let ours = f16_to_f32(h);
+            let theirs = half::f16::from_bits(h).to_f32();
+            if theirs.is_nan() {
+                assert!(ours.is_nan());
+                // Payload and signalling bit kept: narrowing back is the identity.
+                assert_eq!(
+                    ((ours.to_bits() >> 13) & 0x3ff) as u16,
+                    h & 0x3ff,
+                    "{h:#06x}"
+                );
+                assert_eq!(ours.to_bits() >> 31, u32::from(h >> 15));
+            } else {
+                assert_eq!(ours.to_bits(), theirs.to_bits(), "{h:#06x}");
+            }
+        }
+    }
 }

@@ -154,7 +154,7 @@ impl Record {
         // A set, not a scan of the fields before: linear in the field count.
         let mut names = HashSet::with_capacity(fields.len());
         for f in &fields {
-            if !f.name.is_empty() && !names.insert(f.name.as_str()) {
+            if !names.insert(f.name.as_str()) {
                 return Err(Error::UnsupportedDtype {
                     descr: f.name.clone(),
                     reason: format!("field name {:?} is used twice", f.name),
@@ -372,6 +372,14 @@ impl Dtype {
     }
 
     pub(crate) fn from_py(v: &PyValue, max_depth: usize) -> Result<Dtype> {
+        Self::from_py_inner(v, max_depth).map_err(|e| match e {
+            // The recursion counts down; report the limit the caller set.
+            Error::TooDeep { .. } => Error::TooDeep { limit: max_depth },
+            other => other,
+        })
+    }
+
+    fn from_py_inner(v: &PyValue, max_depth: usize) -> Result<Dtype> {
         match v {
             PyValue::Str(s) => parse_typestr(s),
             PyValue::List(entries) => parse_record(entries, max_depth),
@@ -447,8 +455,53 @@ impl LeafKind {
     }
 }
 
-/// Default limit on nested record depth, adjustable through `ReadOptions`.
-pub(crate) const DEFAULT_MAX_DEPTH: usize = 32;
+impl Dtype {
+    /// Nesting the reader goes through for one element: a level per record
+    /// and per subarray axis (complex parts count as one axis).
+    pub(crate) fn nesting(&self) -> usize {
+        match self {
+            Dtype::Record(r) => {
+                1 + r
+                    .fields
+                    .iter()
+                    .map(|f| f.shape.len() + f.dtype.nesting())
+                    .max()
+                    .unwrap_or(0)
+            }
+            Dtype::C64(_) | Dtype::C128(_) => 1,
+            _ => 0,
+        }
+    }
+
+    /// Sequences and values the reader produces for one element, beyond the
+    /// element itself (saturating).
+    pub(crate) fn nodes(&self) -> usize {
+        match self {
+            Dtype::Record(r) => r.fields.iter().fold(0usize, |acc, f| {
+                let (axes, elems) = prefix_nodes(&f.shape);
+                acc.saturating_add(axes)
+                    .saturating_add(elems.saturating_mul(1 + f.dtype.nodes()))
+            }),
+            Dtype::C64(_) | Dtype::C128(_) => 2,
+            _ => 0,
+        }
+    }
+}
+
+/// For a shape: the sequences on every axis together, and the element count
+/// (both saturating).
+pub(crate) fn prefix_nodes(shape: &[usize]) -> (usize, usize) {
+    let mut total = 0usize;
+    let mut prefix = 1usize;
+    for &d in shape {
+        total = total.saturating_add(prefix);
+        prefix = prefix.saturating_mul(d);
+    }
+    (total, prefix)
+}
+
+/// Default limit on nesting, adjustable through `ReadOptions`.
+pub(crate) const DEFAULT_MAX_DEPTH: usize = 128;
 
 fn unit_typestr(order: char, kind: char, unit: &str) -> String {
     if unit.is_empty() {

@@ -164,11 +164,25 @@ pub enum Error {
         found: u64,
     },
 
-    /// Nested record dtypes deeper than the reader's limit.
-    #[error("dtype nesting is deeper than the limit of {limit}")]
+    /// A value nested deeper than the reader's limit.
+    #[error("the array nests deeper than the limit of {limit} (array axes, record levels and subarray axes together); raise it with `ReadOptions::max_depth` if the file is trusted")]
     TooDeep {
         /// The limit in force.
         limit: usize,
+    },
+
+    /// Zero-size axes or items that would decode into far more values than
+    /// the data justifies.
+    #[error("shape {shape} of {descr} would decode into {elements} sequences and elements from {data_len} bytes of data; raise `ReadOptions::max_elements_without_data` if the file is trusted")]
+    TooManyElements {
+        /// The shape, as Python writes it.
+        shape: String,
+        /// The element dtype.
+        descr: String,
+        /// Sequences and elements the decoder would produce.
+        elements: u64,
+        /// Bytes of data present.
+        data_len: u64,
     },
 
     /// A message from a `Serialize` or `Deserialize` implementation.

@@ -18,6 +18,10 @@ pub const MAGIC: &[u8; 6] = b"\x93NUMPY";
 /// bounds the reader's recursion, one level per axis.
 pub(crate) const MAX_DIMS: usize = 64;
 
+/// Sequences and values an array may decode into per byte of data, before
+/// `ReadOptions::max_elements_without_data` applies.
+const NODES_PER_DATA_BYTE: usize = 256;
+
 /// Digits reserved for the growth axis (NumPy's `GROWTH_AXIS_MAX_DIGITS`).
 const GROWTH_AXIS_MAX_DIGITS: usize = 21;
 
@@ -70,6 +74,7 @@ impl Version {
 pub struct ReadOptions {
     pub(crate) max_header_len: usize,
     pub(crate) max_depth: usize,
+    pub(crate) max_elements_without_data: usize,
 }
 
 impl Default for ReadOptions {
@@ -77,6 +82,7 @@ impl Default for ReadOptions {
         ReadOptions {
             max_header_len: ReadOptions::DEFAULT_MAX_HEADER_LEN,
             max_depth: DEFAULT_MAX_DEPTH,
+            max_elements_without_data: ReadOptions::DEFAULT_MAX_ELEMENTS_WITHOUT_DATA,
         }
     }
 }
@@ -101,10 +107,51 @@ impl ReadOptions {
         self
     }
 
-    /// Refuse record dtypes nested deeper than `depth` (default 32).
+    /// Refuse values nested deeper than `depth` (default 128), counting array
+    /// axes, record levels and subarray axes: this bounds the reader's stack.
     pub fn max_depth(mut self, depth: usize) -> Self {
         self.max_depth = depth;
         self
+    }
+
+    /// Default for [`ReadOptions::max_elements_without_data`]: 65,536.
+    pub const DEFAULT_MAX_ELEMENTS_WITHOUT_DATA: usize = 1 << 16;
+
+    /// Refuse arrays that would decode into more than `n` sequences and
+    /// elements beyond 256 per data byte.
+    ///
+    /// Zero-length axes and zero-size items carry no data, so a 110-byte file
+    /// of shape `(10**12, 0)` would otherwise decode into 10^12 empty
+    /// sequences. Arrays whose items have a size stay within 256 per byte:
+    /// at most 64 axes above each element, plus its record fields.
+    pub fn max_elements_without_data(mut self, n: usize) -> Self {
+        self.max_elements_without_data = n;
+        self
+    }
+
+    /// Checks the decode cost of `header` against these limits: nesting
+    /// depth (stack) and sequences/elements per data byte (memory).
+    pub(crate) fn check_decode(&self, header: &Header, data_len: usize) -> Result<()> {
+        let depth = header.shape.len() + header.dtype.nesting();
+        if depth > self.max_depth {
+            return Err(Error::TooDeep {
+                limit: self.max_depth,
+            });
+        }
+        let (axes, count) = crate::dtype::prefix_nodes(&header.shape);
+        let nodes = axes.saturating_add(count.saturating_mul(1 + header.dtype.nodes()));
+        let allowed = data_len
+            .saturating_mul(NODES_PER_DATA_BYTE)
+            .saturating_add(self.max_elements_without_data);
+        if nodes > allowed {
+            return Err(Error::TooManyElements {
+                shape: shape_repr(&header.shape),
+                descr: header.dtype.to_string(),
+                elements: nodes as u64,
+                data_len: data_len as u64,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -196,9 +243,17 @@ impl Header {
         read_full(&mut reader, &mut pre[8..8 + w], "header length")?;
         let len = header_len_field(&pre[8..8 + w]);
         check_header_len(len, opts)?;
-        // The limit above bounds this allocation.
-        let mut text = vec![0u8; len];
-        read_full(&mut reader, &mut text, "header")?;
+        // Grows as bytes arrive, so a short stream cannot make it allocate
+        // the claimed length (which the limit above also bounds).
+        let mut text = Vec::with_capacity(len.min(4096));
+        let got = (&mut reader).take(len as u64).read_to_end(&mut text)?;
+        if got < len {
+            return Err(Error::UnexpectedEof {
+                what: "header",
+                expected: len as u64,
+                found: got as u64,
+            });
+        }
         parse_dict(&text, version, 8 + w + len, opts)
     }
 

@@ -198,11 +198,16 @@ impl<R: Read> Blocks<'_, R> {
         let per_window = (WINDOW / self.block.max(1)).max(1);
         let blocks = per_window.min(self.count - self.index);
         let n = blocks * self.block;
-        // Grows only as far as one window or one block, never by the header's claim:
-        // `read_full` fails at the end of the stream before the next refill.
-        self.window.resize(n, 0);
         self.pos = 0;
-        match read_full(&mut self.reader, &mut self.window, "array data") {
+        let read = if n <= WINDOW {
+            self.window.resize(n, 0);
+            read_full(&mut self.reader, &mut self.window, "array data")
+        } else {
+            // One block larger than the window: grow the buffer as its bytes
+            // arrive, never to the size the header claims up front.
+            read_data(&mut self.reader, n).map(|block| self.window = block)
+        };
+        match read {
             Ok(()) => {
                 self.consumed += n;
                 Ok(())
