@@ -69,6 +69,35 @@
 //! `<`, `>` byte orders. Object (`O`) arrays are refused: their data is a
 //! pickle, which is never loaded.
 //!
+//! # Arrays inside other formats
+//!
+//! [`serialize`] and [`deserialize`] make `#[serde(with = "serde_npy")]` work
+//! on any array field: it travels as one bytes value holding a complete
+//! `.npy`, which Python reads with `np.load(io.BytesIO(blob))`.
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize, PartialEq, Debug)]
+//! struct Message {
+//!     id: u32,
+//!     #[serde(with = "serde_npy")]
+//!     samples: Vec<[f32; 2]>,
+//!     #[serde(with = "serde_npy")]
+//!     mask: Option<Vec<bool>>,
+//! }
+//!
+//! let msg = Message { id: 1, samples: vec![[0.5, 1.5]; 3], mask: None };
+//! let json = serde_json::to_string(&msg)?;
+//! assert_eq!(serde_json::from_str::<Message>(&json)?, msg);
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+//!
+//! # Zero copy
+//!
+//! [`ArrayView`] borrows aligned native-endian data straight from the input
+//! (and falls back to a copy otherwise); [`Header`] reads only the header.
+//!
 //! # Untrusted input
 //!
 //! Reading never panics and never allocates more than the input justifies: the
