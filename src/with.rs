@@ -56,6 +56,10 @@ where
 /// Accepts borrowed bytes (read in place, so `&[u8]` and `&str` targets can
 /// borrow from the host's input), owned bytes, and sequences of `u8` (JSON and
 /// other formats without a bytes type).
+///
+/// A malformed blob is reported through the host format's `custom` error,
+/// carrying this crate's message (serde_json, rmp-serde and bincode keep it;
+/// postcard replaces every custom message with its own generic error).
 pub fn deserialize<'de, T, D>(deserializer: D) -> Result<T, D::Error>
 where
     T: Deserialize<'de>,
