@@ -775,15 +775,11 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> RecordAccess<'d, 'm, L> {
     #[inline]
     fn field<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value> {
         let f = &self.record.fields()[self.next];
+        let (kind, size) = self.record.leaf(self.next);
         self.next += 1;
         let offset = self.view.offset + f.offset;
-        let kind = if f.shape.is_empty() {
-            LeafKind::of(&f.dtype)
-        } else {
-            LeafKind::Other
-        };
         if kind != LeafKind::Other {
-            if let Some(bytes) = self.view.data.get(offset..offset + f.dtype.itemsize()) {
+            if let Some(bytes) = self.view.data.get(offset..offset + size) {
                 return seed.deserialize(Elem {
                     bytes,
                     kind,

@@ -94,6 +94,10 @@ pub struct Record {
     /// NumPy keeps that nesting in `descr` and treats it as a different dtype
     /// from `('c', '<f8', (2, 5))`. Empty when no field nests.
     levels: Vec<Vec<usize>>,
+    /// Per field: its scalar kind and size, or `Other` for subarrays and
+    /// non-numeric fields. Derived from `fields`, kept for the reader's
+    /// per-record path.
+    leaves: Vec<(LeafKind, usize)>,
 }
 
 /// One field of a [`Record`].
@@ -119,6 +123,34 @@ impl Field {
             .iter()
             .try_fold(self.dtype.itemsize(), |a, &d| a.checked_mul(d))
             .unwrap_or(usize::MAX)
+    }
+}
+
+impl Record {
+    /// Assembles a record from checked parts, deriving the per-field leaves.
+    fn from_parts(fields: Vec<Field>, itemsize: usize, levels: Vec<Vec<usize>>) -> Record {
+        let leaves = fields
+            .iter()
+            .map(|f| {
+                if f.shape.is_empty() {
+                    (LeafKind::of(&f.dtype), f.dtype.itemsize())
+                } else {
+                    (LeafKind::Other, 0)
+                }
+            })
+            .collect();
+        Record {
+            fields,
+            itemsize,
+            levels,
+            leaves,
+        }
+    }
+
+    /// Field `i`'s scalar kind and size (`Other` for anything else).
+    #[inline]
+    pub(crate) fn leaf(&self, i: usize) -> (LeafKind, usize) {
+        self.leaves.get(i).copied().unwrap_or((LeafKind::Other, 0))
     }
 }
 
@@ -177,11 +209,7 @@ impl Record {
                 reason: format!("fields end at byte {end}, past the item size"),
             });
         }
-        Ok(Record {
-            fields,
-            itemsize,
-            levels: Vec::new(),
-        })
+        Ok(Record::from_parts(fields, itemsize, Vec::new()))
     }
 
     /// The fields in offset order (padding is not a field).
@@ -265,18 +293,17 @@ impl Dtype {
             Dtype::Str(n, _) => Dtype::Str(*n, order),
             Dtype::DateTime(u, _) => Dtype::DateTime(u.clone(), order),
             Dtype::TimeDelta(u, _) => Dtype::TimeDelta(u.clone(), order),
-            Dtype::Record(r) => Dtype::Record(Record {
-                fields: r
-                    .fields
+            Dtype::Record(r) => Dtype::Record(Record::from_parts(
+                r.fields
                     .iter()
                     .map(|f| Field {
                         dtype: f.dtype.with_byte_order(order),
                         ..f.clone()
                     })
                     .collect(),
-                itemsize: r.itemsize,
-                levels: r.levels.clone(),
-            }),
+                r.itemsize,
+                r.levels.clone(),
+            )),
             other => other.clone(),
         }
     }
@@ -418,7 +445,7 @@ impl Dtype {
 
 /// The scalar kind of a dtype, copied out of it so per-element paths branch
 /// on a register value instead of re-reading the dtype for every element.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum LeafKind {
     Bool,
     I8,
@@ -839,11 +866,9 @@ fn parse_record(entries: &[PyValue], depth: usize) -> Result<Dtype> {
     if all_levels.iter().all(|l| l.len() <= 1) {
         all_levels.clear();
     }
-    Ok(Dtype::Record(Record {
-        fields,
-        itemsize: offset,
-        levels: all_levels,
-    }))
+    Ok(Dtype::Record(Record::from_parts(
+        fields, offset, all_levels,
+    )))
 }
 
 #[cfg(test)]
