@@ -100,11 +100,20 @@ pub fn to_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> Resul
     out.flush()
 }
 
-/// A serde `Serializer` that writes one `.npy` array.
+/// Writes `.npy` arrays to an `io::Write`, the same as [`to_writer`].
 ///
-/// Most code uses [`to_vec`] or [`to_writer`]. This type exists for callers that
-/// drive serialization themselves (`value.serialize(Serializer::new(&mut out))`).
-/// It runs the planning pass on the value it is given, then writes.
+/// Unlike serde_json's, this type is not itself a `serde::Serializer`: the
+/// header comes first but depends on the whole value (shape, string widths,
+/// record layout), so the value is walked twice — once by an internal planning
+/// serializer, once by the emitting one — which needs the value, not a single
+/// serde pass. Hand it the value instead:
+///
+/// ```
+/// let mut out = Vec::new();
+/// serde_npy::Serializer::new(&mut out).serialize(&[1u8, 2, 3])?;
+/// assert_eq!(out, serde_npy::to_vec(&[1u8, 2, 3])?);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
 pub struct Serializer<W> {
     writer: W,
 }
