@@ -1530,13 +1530,14 @@ impl<O: Output> ser::SerializeTuple for TupleEmitter<'_, O> {
                     .fields()
                     .get(*next)
                     .ok_or_else(|| Error::Custom("tuple longer than its record".into()))?;
+                let kind = record.leaf(*next).0;
                 *next += 1;
                 value.serialize(Emitter {
                     out: &mut **out,
                     dtype: &f.dtype,
                     dims: &f.shape,
                     shaped: None,
-                    kind: leaf_kind(&f.dtype, &f.shape),
+                    kind,
                 })
             }
         }
@@ -1591,13 +1592,14 @@ impl<O: Output> ser::SerializeStruct for StructEmitter<'_, O> {
                     expected: format!("field {:?}", record.fields().get(*next).map_or("", |f| f.name.as_str())),
                     found: format!("field {key:?} (every record must have the same fields in the same order)"),
                 })?;
+                let kind = record.leaf(*next).0;
                 *next += 1;
                 value.serialize(Emitter {
                     out: &mut **out,
                     dtype: &f.dtype,
                     dims: &f.shape,
                     shaped: None,
-                    kind: leaf_kind(&f.dtype, &f.shape),
+                    kind,
                 })
             }
             StructEmitter::Shaped { out, dtype, count } => {
