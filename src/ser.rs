@@ -1138,38 +1138,27 @@ impl Capture {
     }
 }
 
-impl ser::SerializeSeq for Capture {
-    type Ok = Captured;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Captured> {
-        Ok(Captured::Dims(self.dims))
-    }
+/// Sequences, tuples and tuple structs of integers all capture a shape.
+macro_rules! capture_seq {
+    ($($trait:ident::$method:ident),*) => {$(
+        impl ser::$trait for Capture {
+            type Ok = Captured;
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+                self.push(value)
+            }
+            fn end(self) -> Result<Captured> {
+                Ok(Captured::Dims(self.dims))
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Capture {
-    type Ok = Captured;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Captured> {
-        Ok(Captured::Dims(self.dims))
-    }
-}
-
-impl ser::SerializeTupleStruct for Capture {
-    type Ok = Captured;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Captured> {
-        Ok(Captured::Dims(self.dims))
-    }
-}
+capture_seq!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 // ---------------------------------------------------------------------------
 // Emit
