@@ -901,30 +901,9 @@ impl ser::SerializeStruct for StructPlanner<'_> {
     ) -> Result<(), PlanError> {
         if self.top.is_some() {
             match key {
-                "shape" | "dim" => {
-                    self.shape = Some(
-                        value
-                            .serialize(Capture::default())
-                            .ok()
-                            .and_then(Captured::into_dims),
-                    )
-                }
-                "descr" => {
-                    self.descr = Some(
-                        value
-                            .serialize(Capture::default())
-                            .ok()
-                            .and_then(Captured::into_dtype),
-                    )
-                }
-                "fortran_order" => {
-                    self.fortran = Some(
-                        value
-                            .serialize(Capture::default())
-                            .ok()
-                            .and_then(Captured::into_bool),
-                    )
-                }
+                "shape" | "dim" => self.shape = Some(capture(value, Captured::into_dims)),
+                "descr" => self.descr = Some(capture(value, Captured::into_dtype)),
+                "fortran_order" => self.fortran = Some(capture(value, Captured::into_bool)),
                 _ => {}
             }
         }
@@ -973,7 +952,12 @@ impl ser::SerializeStruct for StructPlanner<'_> {
     }
 }
 
-/// Values captured from a `shape` or `fortran_order` field.
+/// Captures a metadata field's value; `None` when it is not of the kind `into` wants.
+fn capture<T: Serialize + ?Sized, R>(value: &T, into: fn(Captured) -> Option<R>) -> Option<R> {
+    value.serialize(Capture::default()).ok().and_then(into)
+}
+
+/// Values captured from a `shape`, `descr` or `fortran_order` field.
 #[derive(Default)]
 enum Captured {
     #[default]
