@@ -426,7 +426,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
     /// has them (complex, record fields, bytes).
     fn sequence<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         if !self.is_leaf() {
-            return visit_whole(visitor, AxisAccess::new(self));
+            return self.axis_elements(visitor);
         }
         match self.dtype {
             Dtype::C64(_) | Dtype::C128(_) => self.visit_complex(visitor),
@@ -434,6 +434,25 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
             Dtype::Bytes(_) | Dtype::Void(_) => self.visit_leaf(visitor),
             _ => Err(self.dimension_error(true)),
         }
+    }
+
+    /// Visits the elements along the next axis: a contiguous last axis of
+    /// plain numbers as a [`RunAccess`], anything else as an [`AxisAccess`].
+    fn axis_elements<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let kind = LeafKind::of(self.dtype);
+        if kind != LeafKind::Other && self.axis + 1 == self.shape.len() {
+            let itemsize = self.dtype.itemsize();
+            if self.stride(self.axis) == itemsize {
+                let len = self.shape[self.axis];
+                if let Some(run) = len
+                    .checked_mul(itemsize)
+                    .and_then(|n| self.data.get(self.offset..self.offset.checked_add(n)?))
+                {
+                    return visit_whole(visitor, RunAccess::new(&self, run, kind, false));
+                }
+            }
+        }
+        visit_whole(visitor, AxisAccess::new(self))
     }
 
     /// A contiguous run of one-byte elements along the last axis, if this is one.
@@ -493,7 +512,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
         if self.is_leaf() {
             self.visit_leaf(visitor)
         } else {
-            visit_whole(visitor, AxisAccess::new(self))
+            self.axis_elements(visitor)
         }
     }
 
@@ -941,6 +960,17 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for FlatData<'d, 'm, L
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         let count: usize = self.view.shape.iter().product();
         let c_order = self.file_order || !self.view.fortran;
+        let kind = LeafKind::of(self.view.dtype);
+        if c_order && kind != LeafKind::Other {
+            let run = count.checked_mul(self.view.dtype.itemsize()).and_then(|n| {
+                self.view
+                    .data
+                    .get(self.view.offset..self.view.offset.checked_add(n)?)
+            });
+            if let Some(run) = run {
+                return visit_whole(visitor, RunAccess::new(&self.view, run, kind, true));
+            }
+        }
         let access = FlatAccess {
             view: self.view,
             kind: LeafKind::of(self.view.dtype),
@@ -1209,6 +1239,155 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for Elem<'_, 'd, 'm, L
             (LeafKind::Bool, &[b]) => visitor.visit_bool(b != 0),
             _ => self.full().deserialize_bool(visitor),
         }
+    }
+
+    elem_forward! {
+        deserialize_any(); deserialize_char(); deserialize_str(); deserialize_string();
+        deserialize_bytes(); deserialize_byte_buf(); deserialize_option(); deserialize_unit();
+        deserialize_unit_struct(name: &'static str); deserialize_newtype_struct(name: &'static str);
+        deserialize_seq(); deserialize_tuple(len: usize); deserialize_tuple_struct(name: &'static str, len: usize);
+        deserialize_map(); deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+        deserialize_identifier(); deserialize_ignored_any(); deserialize_i128(); deserialize_u128();
+    }
+}
+
+/// A contiguous run of plain numbers: the last axis of a C-order view, or a
+/// whole array read in storage order. The cursor is the unread tail of the
+/// run, so a matching element costs a length check, a load and the visitor
+/// call; other requests rebuild the element's [`View`] from `parent`.
+struct RunAccess<'a, 'd, 'm, L> {
+    /// Unread elements; its length is a multiple of `itemsize`.
+    rest: &'d [u8],
+    kind: LeafKind,
+    itemsize: usize,
+    len: usize,
+    /// Offset in `parent.data` just past the run.
+    end: usize,
+    parent: &'a View<'d, 'm, L>,
+    /// Reading the `data` of a shape + data struct (for the error message).
+    flat: bool,
+}
+
+impl<'a, 'd, 'm, L> RunAccess<'a, 'd, 'm, L> {
+    /// `run` is a subslice of `parent.data` holding whole elements of `kind`.
+    fn new(parent: &'a View<'d, 'm, L>, run: &'d [u8], kind: LeafKind, flat: bool) -> Self {
+        let itemsize = parent.dtype.itemsize();
+        let start = run.as_ptr() as usize - parent.data.as_ptr() as usize;
+        RunAccess {
+            rest: run,
+            kind,
+            itemsize,
+            len: run.len() / itemsize,
+            end: start + run.len(),
+            parent,
+            flat,
+        }
+    }
+}
+
+impl<L> Leftover for RunAccess<'_, '_, '_, L> {
+    fn leftover(&self) -> Option<Error> {
+        let read = self.len - self.rest.len() / self.itemsize;
+        (read < self.len).then(|| Error::Dimension {
+            expected: if self.flat {
+                format!("{read} elements in `data`")
+            } else {
+                format!("{read} elements along axis {}", self.parent.axis)
+            },
+            shape: shape_repr(self.parent.shape),
+        })
+    }
+}
+
+impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for RunAccess<'a, 'd, 'm, L> {
+    type Error = Error;
+
+    #[inline(always)]
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        if self.rest.is_empty() {
+            return Ok(None);
+        }
+        seed.deserialize(RunElem { run: self }).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.rest.len() / self.itemsize)
+    }
+}
+
+/// The next element of a [`RunAccess`]; deserializing it consumes it.
+struct RunElem<'r, 'a, 'd, 'm, L> {
+    run: &'r mut RunAccess<'a, 'd, 'm, L>,
+}
+
+impl<'d, 'm, L: Copy> RunElem<'_, '_, 'd, 'm, L> {
+    /// Takes the element as a general leaf view.
+    #[cold]
+    fn full(self) -> View<'d, 'm, L> {
+        let run = self.run;
+        let offset = run.end - run.rest.len();
+        // Invariant: `rest` is non-empty (checked by `next_element_seed`) and
+        // a multiple of `itemsize` long.
+        run.rest = run.rest.get(run.itemsize..).unwrap_or_default();
+        View {
+            offset,
+            axis: run.parent.shape.len(),
+            top: false,
+            ..*run.parent
+        }
+    }
+}
+
+macro_rules! run_fast {
+    ($($method:ident: $kind:ident => $ty:ty, $visit:ident;)*) => {$(
+        #[inline(always)]
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+            if let LeafKind::$kind(order) = self.run.kind {
+                if let Some((b, rest)) = self.run.rest.split_first_chunk() {
+                    self.run.rest = rest;
+                    return visitor.$visit(match order {
+                        ByteOrder::Little => <$ty>::from_le_bytes(*b),
+                        ByteOrder::Big => <$ty>::from_be_bytes(*b),
+                    });
+                }
+            }
+            self.full().$method(visitor)
+        }
+    )*};
+}
+
+macro_rules! run_byte {
+    ($($method:ident: $kind:ident => $visit:ident($conv:expr);)*) => {$(
+        #[inline(always)]
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+            if let (LeafKind::$kind, Some((&b, rest))) = (self.run.kind, self.run.rest.split_first()) {
+                self.run.rest = rest;
+                return visitor.$visit($conv(b));
+            }
+            self.full().$method(visitor)
+        }
+    )*};
+}
+
+impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for RunElem<'_, '_, 'd, 'm, L> {
+    type Error = Error;
+
+    run_fast! {
+        deserialize_i16: I16 => i16, visit_i16;
+        deserialize_i32: I32 => i32, visit_i32;
+        deserialize_i64: I64 => i64, visit_i64;
+        deserialize_u16: U16 => u16, visit_u16;
+        deserialize_u32: U32 => u32, visit_u32;
+        deserialize_u64: U64 => u64, visit_u64;
+        deserialize_f32: F32 => f32, visit_f32;
+        deserialize_f64: F64 => f64, visit_f64;
+    }
+
+    run_byte! {
+        deserialize_u8: U8 => visit_u8(|b: u8| b);
+        deserialize_i8: I8 => visit_i8(|b: u8| b as i8);
+        deserialize_bool: Bool => visit_bool(|b: u8| b != 0);
     }
 
     elem_forward! {

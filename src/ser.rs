@@ -1548,11 +1548,23 @@ enum StructEmitter<'a, O> {
     },
 }
 
+#[cold]
+fn field_order_error(record: &Record, i: usize, key: &str) -> Error {
+    Error::MixedTypes {
+        index: "[]".into(),
+        expected: format!(
+            "field {:?}",
+            record.fields().get(i).map_or("", |f| f.name.as_str())
+        ),
+        found: format!("field {key:?} (every record must have the same fields in the same order)"),
+    }
+}
+
 impl<O: Output> ser::SerializeStruct for StructEmitter<'_, O> {
     type Ok = ();
     type Error = Error;
 
-    #[inline]
+    #[inline(always)]
     fn serialize_field<T: Serialize + ?Sized>(
         &mut self,
         key: &'static str,
@@ -1560,13 +1572,13 @@ impl<O: Output> ser::SerializeStruct for StructEmitter<'_, O> {
     ) -> Result<()> {
         match self {
             StructEmitter::Record { out, record, next } => {
-                let f = record.fields().get(*next).filter(|f| crate::de::same_name(&f.name, key)).ok_or_else(|| Error::MixedTypes {
-                    index: "[]".into(),
-                    expected: format!("field {:?}", record.fields().get(*next).map_or("", |f| f.name.as_str())),
-                    found: format!("field {key:?} (every record must have the same fields in the same order)"),
-                })?;
-                let kind = record.leaf(*next).0;
-                *next += 1;
+                let i = *next;
+                let f = match record.fields().get(i) {
+                    Some(f) if crate::de::same_name(&f.name, key) => f,
+                    _ => return Err(field_order_error(record, i, key)),
+                };
+                let kind = record.leaf(i).0;
+                *next = i + 1;
                 value.serialize(Emitter {
                     out: &mut **out,
                     dtype: &f.dtype,

@@ -667,6 +667,28 @@ fn read_dimensionality_must_match() {
 }
 
 #[test]
+fn read_mixed_requests_along_one_axis() {
+    // Each element of a contiguous run may be asked for as a different type:
+    // the ones that differ from the file's dtype take the general path, and
+    // the run must still advance by exactly one element for each.
+    let b = to_vec(&vec![1.5f32, 2.5, 3.5, 4.5]).unwrap();
+    let t: (f32, f64, Value, f32) = from_slice(&b).unwrap();
+    assert_eq!(t, (1.5, 2.5, json!(3.5), 4.5));
+    let b = to_vec(&vec![vec![1u16, 2, 3], vec![4, 5, 6]]).unwrap();
+    let t: Vec<(u16, u64, i32)> = from_slice(&b).unwrap();
+    assert_eq!(t, [(1, 2, 3), (4, 5, 6)]);
+    // Big-endian runs, through both paths.
+    let be = npy("dtype_i4_be");
+    let direct: Vec<i32> = from_slice(&be).unwrap();
+    let widened: Vec<i64> = from_slice(&be).unwrap();
+    assert_eq!(direct.len(), widened.len());
+    assert!(direct
+        .iter()
+        .zip(&widened)
+        .all(|(&a, &b)| i64::from(a) == b));
+}
+
+#[test]
 fn read_numbers_follow_serde_rules() {
     // An <i4 file fills i64 and f64 fields.
     let b = to_vec(&vec![-7i32, 8]).unwrap();
