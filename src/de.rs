@@ -1344,11 +1344,13 @@ macro_rules! run_fast {
         #[inline(always)]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
             if let LeafKind::$kind(order) = self.run.kind {
-                if let Some((b, rest)) = self.run.rest.split_first_chunk() {
-                    self.run.rest = rest;
+                const N: usize = std::mem::size_of::<$ty>();
+                let rest = self.run.rest;
+                if let Some(b) = rest.get(..N).and_then(|b| <[u8; N]>::try_from(b).ok()) {
+                    self.run.rest = &rest[N..];
                     return visitor.$visit(match order {
-                        ByteOrder::Little => <$ty>::from_le_bytes(*b),
-                        ByteOrder::Big => <$ty>::from_be_bytes(*b),
+                        ByteOrder::Little => <$ty>::from_le_bytes(b),
+                        ByteOrder::Big => <$ty>::from_be_bytes(b),
                     });
                 }
             }
