@@ -437,19 +437,19 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
     }
 
     /// Visits the elements along the next axis: a contiguous last axis of
-    /// plain numbers as a [`RunAccess`], anything else as an [`AxisAccess`].
+    /// plain numbers or records as a [`RunAccess`], anything else as an
+    /// [`AxisAccess`].
     fn axis_elements<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         let kind = LeafKind::of(self.dtype);
-        if kind != LeafKind::Other && self.axis + 1 == self.shape.len() {
-            let itemsize = self.dtype.itemsize();
-            if self.stride(self.axis) == itemsize {
-                let len = self.shape[self.axis];
-                if let Some(run) = len
-                    .checked_mul(itemsize)
-                    .and_then(|n| self.data.get(self.offset..self.offset.checked_add(n)?))
-                {
-                    return visit_whole(visitor, RunAccess::new(&self, run, kind, false));
-                }
+        let itemsize = self.dtype.itemsize();
+        let runs =
+            kind != LeafKind::Other || matches!(self.dtype, Dtype::Record(_)) && itemsize > 0;
+        if runs && self.axis + 1 == self.shape.len() && self.stride(self.axis) == itemsize {
+            let run = self.shape[self.axis]
+                .checked_mul(itemsize)
+                .and_then(|n| self.data.get(self.offset..self.offset.checked_add(n)?));
+            if let Some(run) = run {
+                return visit_whole(visitor, RunAccess::new(&self, run, kind, false));
             }
         }
         visit_whole(visitor, AxisAccess::new(self))
@@ -630,14 +630,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
         match self.dtype {
             // Fields in declaration order: derived visitors take a sequence,
             // which skips matching each key by name.
-            Dtype::Record(r)
-                if self.is_leaf()
-                    && r.fields().len() == fields.len()
-                    && r.fields()
-                        .iter()
-                        .zip(fields)
-                        .all(|(f, n)| same_name(&f.name, n)) =>
-            {
+            Dtype::Record(r) if self.is_leaf() && in_order(r, fields) => {
                 visit_whole(visitor, RecordAccess::new(self, r))
             }
             Dtype::Record(r) if self.is_leaf() => visitor.visit_map(RecordAccess::new(self, r)),
@@ -672,6 +665,16 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
     }
 }
 
+/// The struct's fields are the record's, in the same order.
+fn in_order(record: &Record, fields: &[&str]) -> bool {
+    record.fields().len() == fields.len()
+        && record
+            .fields()
+            .iter()
+            .zip(fields)
+            .all(|(f, n)| same_name(&f.name, n))
+}
+
 pub(crate) fn is_shaped(fields: &[&str]) -> bool {
     fields.contains(&"data") && (fields.contains(&"shape") || fields.contains(&"dim"))
 }
@@ -685,6 +688,7 @@ pub(crate) trait Leftover {
 /// Visits `access` as a sequence, then checks that the visitor took every
 /// element: serde's `[T; N]` and tuple visitors stop after `N`, and the rest
 /// of a longer array must not be dropped silently.
+#[inline]
 pub(crate) fn visit_whole<'de, V, A>(visitor: V, mut access: A) -> Result<V::Value>
 where
     V: Visitor<'de>,
@@ -710,7 +714,8 @@ struct AxisAccess<'d, 'm, L> {
 
 impl<'d, 'm, L: Copy> AxisAccess<'d, 'm, L> {
     fn new(view: View<'d, 'm, L>) -> Self {
-        let kind = if view.axis + 1 == view.shape.len() {
+        let last = view.axis + 1 == view.shape.len();
+        let kind = if last {
             LeafKind::of(view.dtype)
         } else {
             LeafKind::Other
@@ -791,7 +796,7 @@ impl<'d, 'm, L> RecordAccess<'d, 'm, L> {
 impl<'d, 'm, 'de, L: Lend<'d, 'de>> RecordAccess<'d, 'm, L> {
     /// Deserializes the next field: scalar fields through the [`Elem`] fast
     /// path, the rest (subarrays, strings, nested records) through a [`View`].
-    #[inline]
+    #[inline(always)]
     fn field<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value> {
         let f = &self.record.fields()[self.next];
         let (kind, size) = self.record.leaf(self.next);
@@ -848,6 +853,7 @@ impl<L> Leftover for RecordAccess<'_, '_, L> {
 impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for RecordAccess<'d, 'm, L> {
     type Error = Error;
 
+    #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
         if self.next == self.record.fields().len() {
             return Ok(None);
@@ -1159,6 +1165,12 @@ enum Origin<'a, 'd, 'm, L> {
         record: &'a View<'d, 'm, L>,
         field: &'m Field,
     },
+    /// A scalar field at `offset` in `parent.data`.
+    Part {
+        parent: &'a View<'d, 'm, L>,
+        field: &'m Field,
+        offset: usize,
+    },
 }
 
 impl<'d, 'm, L: Copy> Elem<'_, 'd, 'm, L> {
@@ -1174,6 +1186,11 @@ impl<'d, 'm, L: Copy> Elem<'_, 'd, 'm, L> {
             Origin::Field { record, field } => {
                 record.sub(&field.dtype, &field.shape, record.offset + field.offset)
             }
+            Origin::Part {
+                parent,
+                field,
+                offset,
+            } => parent.sub(&field.dtype, &field.shape, offset),
         }
     }
 }
@@ -1267,10 +1284,17 @@ struct RunAccess<'a, 'd, 'm, L> {
     parent: &'a View<'d, 'm, L>,
     /// Reading the `data` of a shape + data struct (for the error message).
     flat: bool,
+    /// The element dtype, when elements are records.
+    record: Option<&'m Record>,
+    /// The last struct field list found to match `record` in order: a
+    /// derived struct asks with the same `'static` list for every record, so
+    /// the names are compared once per run, not once per record.
+    matched: Option<&'static [&'static str]>,
 }
 
 impl<'a, 'd, 'm, L> RunAccess<'a, 'd, 'm, L> {
-    /// `run` is a subslice of `parent.data` holding whole elements of `kind`.
+    /// `run` is a subslice of `parent.data` holding whole elements of `kind`,
+    /// or of a record dtype (`kind` is then `Other`). Elements are not empty.
     fn new(parent: &'a View<'d, 'm, L>, run: &'d [u8], kind: LeafKind, flat: bool) -> Self {
         let itemsize = parent.dtype.itemsize();
         let start = run.as_ptr() as usize - parent.data.as_ptr() as usize;
@@ -1282,6 +1306,11 @@ impl<'a, 'd, 'm, L> RunAccess<'a, 'd, 'm, L> {
             end: start + run.len(),
             parent,
             flat,
+            record: match parent.dtype {
+                Dtype::Record(r) => Some(r),
+                _ => None,
+            },
+            matched: None,
         }
     }
 }
@@ -1397,9 +1426,98 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for RunElem<'_, '_, 'd
         deserialize_bytes(); deserialize_byte_buf(); deserialize_option(); deserialize_unit();
         deserialize_unit_struct(name: &'static str); deserialize_newtype_struct(name: &'static str);
         deserialize_seq(); deserialize_tuple(len: usize); deserialize_tuple_struct(name: &'static str, len: usize);
-        deserialize_map(); deserialize_struct(name: &'static str, fields: &'static [&'static str]);
-        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+        deserialize_map(); deserialize_enum(name: &'static str, variants: &'static [&'static str]);
         deserialize_identifier(); deserialize_ignored_any(); deserialize_i128(); deserialize_u128();
+    }
+
+    #[inline]
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        let run = &mut *self.run;
+        if let Some(record) = run.record {
+            let known = run.matched.is_some_and(|m| std::ptr::eq(m, fields));
+            if known || in_order(record, fields) {
+                run.matched = Some(fields);
+                let offset = run.end - run.rest.len();
+                let rest = run.rest;
+                // `rest` holds whole, non-empty records; `min` only spares
+                // the slice a panic path.
+                let (bytes, tail) = rest.split_at(run.itemsize.min(rest.len()));
+                run.rest = tail;
+                return visit_whole(
+                    visitor,
+                    FieldsAccess {
+                        bytes,
+                        record,
+                        next: 0,
+                        parent: run.parent,
+                        offset,
+                    },
+                );
+            }
+        }
+        self.full().deserialize_struct(name, fields, visitor)
+    }
+}
+
+/// The fields of one record of a [`RunAccess`], in order.
+struct FieldsAccess<'a, 'd, 'm, L> {
+    /// Exactly the record's bytes.
+    bytes: &'d [u8],
+    record: &'m Record,
+    next: usize,
+    /// The run's view, for fields that take the general path.
+    parent: &'a View<'d, 'm, L>,
+    /// Offset of the record in `parent.data`.
+    offset: usize,
+}
+
+impl<L> Leftover for FieldsAccess<'_, '_, '_, L> {
+    fn leftover(&self) -> Option<Error> {
+        let n = self.record.fields().len();
+        (self.next < n).then(|| Error::TypeMismatch {
+            expected: format!("a sequence of {} fields", self.next),
+            found: format!("a record of {n} fields {}", self.parent.dtype),
+        })
+    }
+}
+
+impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FieldsAccess<'a, 'd, 'm, L> {
+    type Error = Error;
+
+    #[inline(always)]
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        let i = self.next;
+        let Some(f) = self.record.fields().get(i) else {
+            return Ok(None);
+        };
+        self.next = i + 1;
+        let (kind, size) = self.record.leaf(i);
+        if kind != LeafKind::Other {
+            if let Some(bytes) = self.bytes.get(f.offset..f.offset + size) {
+                return seed
+                    .deserialize(Elem {
+                        bytes,
+                        kind,
+                        origin: Origin::Part {
+                            parent: self.parent,
+                            field: f,
+                            offset: self.offset + f.offset,
+                        },
+                    })
+                    .map(Some);
+            }
+        }
+        seed.deserialize(self.parent.sub(&f.dtype, &f.shape, self.offset + f.offset))
+            .map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.record.fields().len() - self.next)
     }
 }
 

@@ -689,6 +689,79 @@ fn read_mixed_requests_along_one_axis() {
 }
 
 #[test]
+fn read_records_every_way() {
+    let points = vec![
+        Point {
+            x: 1.0,
+            y: 2.0,
+            id: 7,
+        },
+        Point {
+            x: -1.0,
+            y: 0.5,
+            id: 8,
+        },
+    ];
+    let b = to_vec(&points).unwrap();
+    assert_eq!(from_slice::<Vec<Point>>(&b).unwrap(), points);
+    // Fields in another order are matched by name.
+    #[derive(Deserialize, PartialEq, Debug)]
+    struct Reordered {
+        id: u32,
+        y: f32,
+        x: f32,
+    }
+    let r: Vec<Reordered> = from_slice(&b).unwrap();
+    assert_eq!(
+        r[1],
+        Reordered {
+            id: 8,
+            y: 0.5,
+            x: -1.0
+        }
+    );
+    // Wider field types take the general path, field by field.
+    #[derive(Deserialize, PartialEq, Debug)]
+    struct Wide {
+        x: f64,
+        y: f32,
+        id: i64,
+    }
+    let w: Vec<Wide> = from_slice(&b).unwrap();
+    assert_eq!(
+        w[0],
+        Wide {
+            x: 1.0,
+            y: 2.0,
+            id: 7
+        }
+    );
+    // Tuples take the fields in order; both kinds of request in one run.
+    let t: (Point, (f32, f32, u32)) = from_slice(&b).unwrap();
+    assert_eq!(t.1, (-1.0, 0.5, 8));
+    // A 2-D record array: each row is a run.
+    let grid = vec![
+        [
+            Point {
+                x: 0.0,
+                y: 0.0,
+                id: 1
+            },
+            Point {
+                x: 1.0,
+                y: 1.0,
+                id: 2
+            }
+        ];
+        3
+    ];
+    let b = to_vec(&grid).unwrap();
+    let back: Vec<Vec<Point>> = from_slice(&b).unwrap();
+    assert_eq!(back.len(), 3);
+    assert_eq!(back[2][1].id, 2);
+}
+
+#[test]
 fn read_numbers_follow_serde_rules() {
     // An <i4 file fills i64 and f64 fields.
     let b = to_vec(&vec![-7i32, 8]).unwrap();
