@@ -141,6 +141,9 @@ const IO_BUF: usize = 64 * 1024;
 trait Output {
     fn put(&mut self, bytes: &[u8]) -> Result<()>;
     fn put_zeros(&mut self, n: usize) -> Result<()>;
+    /// Takes the next `n` bytes of output, zeroed, to be filled in any order
+    /// (a record's fields).
+    fn reserve(&mut self, n: usize) -> Result<&mut [u8]>;
 }
 
 /// A pre-sized buffer: the plan gave the exact length.
@@ -172,6 +175,15 @@ impl Output for SliceOutput<'_> {
         self.pos = end;
         Ok(())
     }
+
+    #[inline(always)]
+    fn reserve(&mut self, n: usize) -> Result<&mut [u8]> {
+        let start = self.pos;
+        let end = start + n;
+        self.pos = end;
+        // The buffer starts zeroed.
+        self.buf.get_mut(start..end).ok_or_else(overrun)
+    }
 }
 
 #[cold]
@@ -190,6 +202,17 @@ impl<W: Write> IoOutput<W> {
     fn flush(mut self) -> Result<()> {
         self.writer.write_all(&self.buf[..self.pos])?;
         self.writer.flush()?;
+        Ok(())
+    }
+
+    /// Empties the chunk, and grows it if one record needs more.
+    #[cold]
+    fn make_room(&mut self, n: usize) -> Result<()> {
+        self.writer.write_all(&self.buf[..self.pos])?;
+        self.pos = 0;
+        if n > self.buf.len() {
+            self.buf = vec![0; n].into_boxed_slice();
+        }
         Ok(())
     }
 
@@ -229,6 +252,19 @@ impl<W: Write> Output for IoOutput<W> {
             n -= k;
         }
         Ok(())
+    }
+
+    #[inline(always)]
+    fn reserve(&mut self, n: usize) -> Result<&mut [u8]> {
+        if n > self.buf.len() - self.pos {
+            self.make_room(n)?;
+        }
+        let start = self.pos;
+        self.pos += n;
+        let dst = &mut self.buf[start..start + n];
+        // The chunk is reused: clear what padding and short strings skip.
+        dst.fill(0);
+        Ok(dst)
     }
 }
 
@@ -1360,11 +1396,9 @@ impl<'a, O: Output> ser::Serializer for Emitter<'a, O> {
             return Ok(TupleEmitter::Axis(self.seq(Some(len))?));
         }
         match self.dtype {
-            Dtype::Record(r) if r.fields().len() == len => Ok(TupleEmitter::Record {
-                out: self.out,
-                record: r,
-                next: 0,
-            }),
+            Dtype::Record(r) if r.fields().len() == len => {
+                Ok(TupleEmitter::Record(RecordFiller::new(self.out, r)?))
+            }
             _ => Err(self.mismatch("a tuple")),
         }
     }
@@ -1387,6 +1421,7 @@ impl<'a, O: Output> ser::Serializer for Emitter<'a, O> {
     fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap> {
         Err(self.mismatch("a map"))
     }
+    #[inline]
     fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<StructEmitter<'a, O>> {
         if let Some(count) = self.shaped {
             return Ok(StructEmitter::Shaped {
@@ -1396,11 +1431,7 @@ impl<'a, O: Output> ser::Serializer for Emitter<'a, O> {
             });
         }
         match (self.dims.is_empty(), self.dtype) {
-            (true, Dtype::Record(r)) => Ok(StructEmitter::Record {
-                out: self.out,
-                record: r,
-                next: 0,
-            }),
+            (true, Dtype::Record(r)) => Ok(StructEmitter::Record(RecordFiller::new(self.out, r)?)),
             _ => Err(self.mismatch("a struct")),
         }
     }
@@ -1485,40 +1516,23 @@ impl<O: Output> ser::SerializeSeq for SeqEmitter<'_, O> {
 /// A tuple is either one axis of the array or one record.
 enum TupleEmitter<'a, O> {
     Axis(SeqEmitter<'a, O>),
-    Record {
-        out: &'a mut O,
-        record: &'a Record,
-        next: usize,
-    },
+    Record(RecordFiller<'a>),
 }
 
 impl<O: Output> ser::SerializeTuple for TupleEmitter<'_, O> {
     type Ok = ();
     type Error = Error;
+    #[inline]
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         match self {
             TupleEmitter::Axis(s) => s.element(value),
-            TupleEmitter::Record { out, record, next } => {
-                let f = record
-                    .fields()
-                    .get(*next)
-                    .ok_or_else(|| Error::Custom("tuple longer than its record".into()))?;
-                let kind = record.leaf(*next).0;
-                *next += 1;
-                value.serialize(Emitter {
-                    out: &mut **out,
-                    dtype: &f.dtype,
-                    dims: &f.shape,
-                    shaped: None,
-                    kind,
-                })
-            }
+            TupleEmitter::Record(r) => r.field(None, value),
         }
     }
     fn end(self) -> Result<()> {
         match self {
             TupleEmitter::Axis(s) => s.finish(),
-            TupleEmitter::Record { .. } => Ok(()),
+            TupleEmitter::Record(r) => r.finish(),
         }
     }
 }
@@ -1536,11 +1550,7 @@ impl<O: Output> ser::SerializeTupleStruct for TupleEmitter<'_, O> {
 
 /// A struct is one record, or (at the top level) a shape + data wrapper.
 enum StructEmitter<'a, O> {
-    Record {
-        out: &'a mut O,
-        record: &'a Record,
-        next: usize,
-    },
+    Record(RecordFiller<'a>),
     Shaped {
         out: &'a mut O,
         dtype: &'a Dtype,
@@ -1548,8 +1558,85 @@ enum StructEmitter<'a, O> {
     },
 }
 
+/// Fills one record's bytes field by field. The record's whole span is taken
+/// from the output up front, so each field is a store at its offset rather
+/// than a bounds-checked append.
+struct RecordFiller<'a> {
+    /// The record's bytes in the output, zeroed.
+    dst: &'a mut [u8],
+    record: &'a Record,
+    next: usize,
+}
+
+impl<'a> RecordFiller<'a> {
+    #[inline(always)]
+    fn new<O: Output>(out: &'a mut O, record: &'a Record) -> Result<Self> {
+        Ok(RecordFiller {
+            dst: out.reserve(record.itemsize())?,
+            record,
+            next: 0,
+        })
+    }
+
+    /// Writes the next field; `key` is its name, checked against the
+    /// record's (`None` for a tuple element).
+    #[inline(always)]
+    fn field<T: Serialize + ?Sized>(&mut self, key: Option<&str>, value: &T) -> Result<()> {
+        let i = self.next;
+        let f = match self.record.fields().get(i) {
+            Some(f) if key.map_or(true, |k| crate::de::same_name(&f.name, k)) => f,
+            _ => return Err(field_order_error(self.record, i, key)),
+        };
+        let (kind, size) = match self.record.leaf(i) {
+            (LeafKind::Other, _) => (LeafKind::Other, f.size()),
+            leaf => leaf,
+        };
+        self.next = i + 1;
+        let Some(buf) = self.dst.get_mut(f.offset..f.offset + size) else {
+            return Err(overrun());
+        };
+        let mut out = SliceOutput { buf, pos: 0 };
+        value.serialize(Emitter {
+            out: &mut out,
+            dtype: &f.dtype,
+            dims: &f.shape,
+            shaped: None,
+            kind,
+        })?;
+        if out.pos != size {
+            return Err(overrun());
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn finish(&self) -> Result<()> {
+        let n = self.record.fields().len();
+        if self.next != n {
+            return Err(too_few_fields(n, self.next));
+        }
+        Ok(())
+    }
+}
+
 #[cold]
-fn field_order_error(record: &Record, i: usize, key: &str) -> Error {
+fn too_few_fields(expected: usize, found: usize) -> Error {
+    Error::MixedTypes {
+        index: "[]".into(),
+        expected: format!("{expected} fields"),
+        found: format!("{found} fields"),
+    }
+}
+
+#[cold]
+fn field_order_error(record: &Record, i: usize, key: Option<&str>) -> Error {
+    let Some(key) = key else {
+        return Error::Custom(format!(
+            "a tuple longer than its record: {} has {} fields",
+            Dtype::Record(record.clone()),
+            record.fields().len()
+        ));
+    };
     Error::MixedTypes {
         index: "[]".into(),
         expected: format!(
@@ -1571,22 +1658,7 @@ impl<O: Output> ser::SerializeStruct for StructEmitter<'_, O> {
         value: &T,
     ) -> Result<()> {
         match self {
-            StructEmitter::Record { out, record, next } => {
-                let i = *next;
-                let f = match record.fields().get(i) {
-                    Some(f) if crate::de::same_name(&f.name, key) => f,
-                    _ => return Err(field_order_error(record, i, key)),
-                };
-                let kind = record.leaf(i).0;
-                *next = i + 1;
-                value.serialize(Emitter {
-                    out: &mut **out,
-                    dtype: &f.dtype,
-                    dims: &f.shape,
-                    shaped: None,
-                    kind,
-                })
-            }
+            StructEmitter::Record(r) => r.field(Some(key), value),
             StructEmitter::Shaped { out, dtype, count } => {
                 if key != "data" {
                     return Ok(());
@@ -1602,16 +1674,11 @@ impl<O: Output> ser::SerializeStruct for StructEmitter<'_, O> {
         }
     }
 
+    #[inline(always)]
     fn end(self) -> Result<()> {
         match self {
-            StructEmitter::Record { record, next, .. } if next != record.fields().len() => {
-                Err(Error::MixedTypes {
-                    index: "[]".into(),
-                    expected: format!("{} fields", record.fields().len()),
-                    found: format!("{next} fields"),
-                })
-            }
-            _ => Ok(()),
+            StructEmitter::Record(r) => r.finish(),
+            StructEmitter::Shaped { .. } => Ok(()),
         }
     }
 }

@@ -881,3 +881,42 @@ fn numpy_files_survive_read_then_write() {
     again::<i8>("dtype_i1_0d");
     again::<u64>("dtype_u8_le_0d");
 }
+
+#[test]
+fn to_writer_matches_to_vec_for_records() {
+    // Strings shorter than their field leave zero padding; the writer's
+    // chunk is reused, so that padding must be cleared, not left over.
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Named {
+        name: String,
+        v: f64,
+    }
+    let named: Vec<Named> = (0..20_000)
+        .map(|i| Named {
+            name: "x".repeat(if i == 0 { 12 } else { i % 13 }),
+            v: i as f64,
+        })
+        .collect();
+    let bytes = to_vec(&named).unwrap();
+    let mut streamed = Vec::new();
+    serde_npy::to_writer(&mut streamed, &named).unwrap();
+    assert!(streamed == bytes);
+    assert_eq!(from_slice::<Vec<Named>>(&bytes).unwrap(), named);
+    // A record wider than the writer's 64 KiB chunk.
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Wide {
+        id: u32,
+        samples: Vec<f32>,
+    }
+    let wide: Vec<Wide> = (0..3)
+        .map(|i| Wide {
+            id: i,
+            samples: (0..20_000).map(|k| (k * (i + 1)) as f32).collect(),
+        })
+        .collect();
+    let bytes = to_vec(&wide).unwrap();
+    let mut streamed = Vec::new();
+    serde_npy::to_writer(&mut streamed, &wide).unwrap();
+    assert!(streamed == bytes);
+    assert_eq!(from_slice::<Vec<Wide>>(&bytes).unwrap(), wide);
+}
