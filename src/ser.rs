@@ -138,12 +138,26 @@ impl<W: Write> Serializer<W> {
 const IO_BUF: usize = 64 * 1024;
 
 /// Where emitted bytes go.
-trait Output {
+trait Output: Spill {
+    /// The output's buffer, lent whole to a run of plain numbers.
+    type Chunk: AsMut<[u8]>;
     fn put(&mut self, bytes: &[u8]) -> Result<()>;
     fn put_zeros(&mut self, n: usize) -> Result<()>;
     /// Takes the next `n` bytes of output, zeroed, to be filled in any order
     /// (a record's fields).
     fn reserve(&mut self, n: usize) -> Result<&mut [u8]>;
+    /// Lends the buffer and the cursor into it, until [`Output::restore`].
+    fn lend(&mut self) -> (Self::Chunk, usize);
+    /// Takes back what [`Output::lend`] gave, with the cursor moved on.
+    fn restore(&mut self, chunk: Self::Chunk, pos: usize);
+}
+
+/// Empties a full lent chunk: the slow path of [`RunOutput`], called through
+/// `dyn` so that the run's emitter is one type whatever the output.
+trait Spill {
+    /// Writes out `filled`, the used part of the lent chunk, so that the
+    /// chunk can be reused from its start.
+    fn spill(&mut self, filled: &[u8]) -> Result<()>;
 }
 
 /// A pre-sized buffer: the plan gave the exact length.
@@ -152,7 +166,26 @@ struct SliceOutput<'a> {
     pos: usize,
 }
 
-impl Output for SliceOutput<'_> {
+impl Spill for SliceOutput<'_> {
+    fn spill(&mut self, _filled: &[u8]) -> Result<()> {
+        Err(overrun())
+    }
+}
+
+impl<'a> Output for SliceOutput<'a> {
+    type Chunk = &'a mut [u8];
+
+    #[inline(always)]
+    fn lend(&mut self) -> (&'a mut [u8], usize) {
+        (std::mem::take(&mut self.buf), self.pos)
+    }
+
+    #[inline(always)]
+    fn restore(&mut self, chunk: &'a mut [u8], pos: usize) {
+        self.buf = chunk;
+        self.pos = pos;
+    }
+
     #[inline(always)]
     fn put(&mut self, bytes: &[u8]) -> Result<()> {
         let end = self.pos + bytes.len();
@@ -186,6 +219,18 @@ impl Output for SliceOutput<'_> {
     }
 }
 
+/// The used part of a chunk. The chunk can only be short if a sequence that
+/// had borrowed it was dropped without `end` after an error its caller
+/// ignored; report that rather than panic.
+#[inline(always)]
+fn filled(buf: &[u8], pos: usize) -> Result<&[u8]> {
+    buf.get(..pos).ok_or_else(|| {
+        Error::Custom(
+            "a sequence was abandoned after an error and its output lost; a Serialize impl ignored an error".into(),
+        )
+    })
+}
+
 #[cold]
 fn overrun() -> Error {
     Error::Custom("the value serialized more data in the second pass than in the first; its Serialize impl is not deterministic".into())
@@ -200,7 +245,7 @@ struct IoOutput<W> {
 
 impl<W: Write> IoOutput<W> {
     fn flush(mut self) -> Result<()> {
-        self.writer.write_all(&self.buf[..self.pos])?;
+        self.writer.write_all(filled(&self.buf, self.pos)?)?;
         self.writer.flush()?;
         Ok(())
     }
@@ -208,7 +253,7 @@ impl<W: Write> IoOutput<W> {
     /// Empties the chunk, and grows it if one record needs more.
     #[cold]
     fn make_room(&mut self, n: usize) -> Result<()> {
-        self.writer.write_all(&self.buf[..self.pos])?;
+        self.writer.write_all(filled(&self.buf, self.pos)?)?;
         self.pos = 0;
         if n > self.buf.len() {
             self.buf = vec![0; n].into_boxed_slice();
@@ -218,7 +263,7 @@ impl<W: Write> IoOutput<W> {
 
     #[cold]
     fn spill(&mut self, bytes: &[u8]) -> Result<()> {
-        self.writer.write_all(&self.buf[..self.pos])?;
+        self.writer.write_all(filled(&self.buf, self.pos)?)?;
         self.pos = 0;
         if bytes.len() > self.buf.len() {
             self.writer.write_all(bytes)?;
@@ -230,7 +275,27 @@ impl<W: Write> IoOutput<W> {
     }
 }
 
+impl<W: Write> Spill for IoOutput<W> {
+    #[cold]
+    fn spill(&mut self, filled: &[u8]) -> Result<()> {
+        Ok(self.writer.write_all(filled)?)
+    }
+}
+
 impl<W: Write> Output for IoOutput<W> {
+    type Chunk = Box<[u8]>;
+
+    #[inline(always)]
+    fn lend(&mut self) -> (Box<[u8]>, usize) {
+        (std::mem::take(&mut self.buf), self.pos)
+    }
+
+    #[inline(always)]
+    fn restore(&mut self, chunk: Box<[u8]>, pos: usize) {
+        self.buf = chunk;
+        self.pos = pos;
+    }
+
     #[inline(always)]
     fn put(&mut self, bytes: &[u8]) -> Result<()> {
         let end = self.pos + bytes.len();
@@ -256,7 +321,7 @@ impl<W: Write> Output for IoOutput<W> {
 
     #[inline(always)]
     fn reserve(&mut self, n: usize) -> Result<&mut [u8]> {
-        if n > self.buf.len() - self.pos {
+        if n > self.buf.len().saturating_sub(self.pos) {
             self.make_room(n)?;
         }
         let start = self.pos;
@@ -1207,19 +1272,25 @@ struct Emitter<'a, O> {
     kind: LeafKind,
 }
 
+/// The error for a value of another type than the plan's, at the top of the
+/// value (callers add the index).
+#[cold]
+fn mismatch(dtype: &Dtype, dims: &[usize], found: &str) -> Error {
+    let expected = if dims.is_empty() {
+        dtype.to_string()
+    } else {
+        format!("a sequence of {} elements", dims[0])
+    };
+    Error::MixedTypes {
+        index: "[]".into(),
+        expected,
+        found: found.to_string(),
+    }
+}
+
 impl<'a, O: Output> Emitter<'a, O> {
-    #[cold]
     fn mismatch(&self, found: &str) -> Error {
-        let expected = if self.dims.is_empty() {
-            self.dtype.to_string()
-        } else {
-            format!("a sequence of {} elements", self.dims[0])
-        };
-        Error::MixedTypes {
-            index: "[]".into(),
-            expected,
-            found: found.to_string(),
-        }
+        mismatch(self.dtype, self.dims, found)
     }
 
     #[inline]
@@ -1244,13 +1315,22 @@ impl<'a, O: Output> Emitter<'a, O> {
                 });
             }
         }
+        let kind = leaf_kind(self.dtype, rest);
+        let (lent, pos) = if kind == LeafKind::Other {
+            (None, 0)
+        } else {
+            let (chunk, pos) = self.out.lend();
+            (Some(chunk), pos)
+        };
         Ok(SeqEmitter {
             out: self.out,
             dtype: self.dtype,
             dims: rest,
             expected,
             count: 0,
-            kind: leaf_kind(self.dtype, rest),
+            kind,
+            lent,
+            pos,
         })
     }
 
@@ -1277,7 +1357,8 @@ macro_rules! emit_scalar {
             match self.kind {
                 // The plan chose this kind, so the file's bytes are little-endian.
                 $kind => self.out.put(&v.to_le_bytes()),
-                _ => Err(self.mismatch($name)),
+                // Not `self.mismatch`: the emitter's address must not escape.
+                _ => Err(mismatch(self.dtype, self.dims, $name)),
             }
         }
     )*};
@@ -1311,7 +1392,7 @@ impl<'a, O: Output> ser::Serializer for Emitter<'a, O> {
     fn serialize_bool(self, v: bool) -> Result<()> {
         match self.kind {
             LeafKind::Bool => self.out.put(&[u8::from(v)]),
-            _ => Err(self.mismatch("bool")),
+            _ => Err(mismatch(self.dtype, self.dims, "bool")),
         }
     }
     fn serialize_i128(self, _v: i128) -> Result<()> {
@@ -1447,13 +1528,103 @@ impl<'a, O: Output> ser::Serializer for Emitter<'a, O> {
 }
 
 /// Emits the elements of one axis.
-struct SeqEmitter<'a, O> {
+struct SeqEmitter<'a, O: Output> {
     out: &'a mut O,
     dtype: &'a Dtype,
     dims: &'a [usize],
     expected: usize,
     count: usize,
     kind: LeafKind,
+    /// For plain numbers: the output's chunk and cursor, held here while the
+    /// elements are stored (see [`RunOutput`]) and given back by `end`. Not
+    /// by `Drop`: drop glue takes the emitter's address, which keeps `pos`
+    /// in memory. A sequence dropped after an error loses the chunk, and the
+    /// output then reports an error (see [`filled`]).
+    lent: Option<O::Chunk>,
+    pos: usize,
+}
+
+impl<O: Output> SeqEmitter<'_, O> {
+    /// Returns the lent chunk to the output.
+    #[inline(always)]
+    fn give_back(&mut self) {
+        if let Some(chunk) = self.lent.take() {
+            self.out.restore(chunk, self.pos);
+        }
+    }
+}
+
+/// A chunk of output lent to one sequence of plain numbers. Behind
+/// `&mut Output` the cursor is a field the compiler must reload after every
+/// element (the stored bytes might alias it); here it is a local of the
+/// sequence's loop and stays in a register.
+struct RunOutput<'w> {
+    buf: &'w mut [u8],
+    pos: usize,
+    spill: &'w mut dyn Spill,
+}
+
+/// The slow path of [`RunOutput`]: writes out a full chunk.
+#[cold]
+fn spill_chunk(spill: &mut dyn Spill, filled: &[u8], fits: bool) -> Result<()> {
+    if !fits {
+        return Err(overrun());
+    }
+    spill.spill(filled)
+}
+
+impl Spill for RunOutput<'_> {
+    fn spill(&mut self, filled: &[u8]) -> Result<()> {
+        self.spill.spill(filled)
+    }
+}
+
+impl<'w> Output for RunOutput<'w> {
+    type Chunk = &'w mut [u8];
+
+    #[inline(always)]
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        if bytes.len() > self.buf.len().saturating_sub(self.pos) {
+            // Field values, not `&mut self`: taking the run's address would
+            // keep the cursor in memory.
+            let fits = bytes.len() <= self.buf.len();
+            spill_chunk(&mut *self.spill, filled(self.buf, self.pos)?, fits)?;
+            self.pos = 0;
+        }
+        let end = self.pos + bytes.len();
+        self.buf[self.pos..end].copy_from_slice(bytes);
+        self.pos = end;
+        Ok(())
+    }
+
+    fn put_zeros(&mut self, n: usize) -> Result<()> {
+        for _ in 0..n {
+            self.put(&[0])?;
+        }
+        Ok(())
+    }
+
+    fn reserve(&mut self, n: usize) -> Result<&mut [u8]> {
+        if n > self.buf.len().saturating_sub(self.pos) {
+            let fits = n <= self.buf.len();
+            spill_chunk(&mut *self.spill, filled(self.buf, self.pos)?, fits)?;
+            self.pos = 0;
+        }
+        let start = self.pos;
+        self.pos += n;
+        let dst = &mut self.buf[start..start + n];
+        dst.fill(0);
+        Ok(dst)
+    }
+
+    fn lend(&mut self) -> (&'w mut [u8], usize) {
+        (std::mem::take(&mut self.buf), self.pos)
+    }
+
+    fn restore(&mut self, chunk: &'w mut [u8], pos: usize) {
+        self.buf = chunk;
+        self.pos = pos;
+    }
 }
 
 #[inline]
@@ -1466,7 +1637,7 @@ fn leaf_kind(dtype: &Dtype, dims: &[usize]) -> LeafKind {
 }
 
 impl<O: Output> SeqEmitter<'_, O> {
-    #[inline]
+    #[inline(always)]
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         if self.count == self.expected {
             return Err(Error::Ragged {
@@ -1475,13 +1646,31 @@ impl<O: Output> SeqEmitter<'_, O> {
                 expected: self.expected,
             });
         }
-        let r = value.serialize(Emitter {
-            out: &mut *self.out,
-            dtype: self.dtype,
-            dims: self.dims,
-            shaped: None,
-            kind: self.kind,
-        });
+        let r = match &mut self.lent {
+            Some(chunk) => {
+                let mut run = RunOutput {
+                    buf: chunk.as_mut(),
+                    pos: self.pos,
+                    spill: &mut *self.out,
+                };
+                let r = value.serialize(Emitter {
+                    out: &mut run,
+                    dtype: self.dtype,
+                    dims: self.dims,
+                    shaped: None,
+                    kind: self.kind,
+                });
+                self.pos = run.pos;
+                r
+            }
+            None => value.serialize(Emitter {
+                out: &mut *self.out,
+                dtype: self.dtype,
+                dims: self.dims,
+                shaped: None,
+                kind: self.kind,
+            }),
+        };
         if let Err(e) = r {
             return Err(at_index(e, self.count));
         }
@@ -1489,7 +1678,8 @@ impl<O: Output> SeqEmitter<'_, O> {
         Ok(())
     }
 
-    fn finish(self) -> Result<()> {
+    fn finish(mut self) -> Result<()> {
+        self.give_back();
         if self.count != self.expected {
             return Err(Error::Ragged {
                 index: "[]".into(),
@@ -1504,7 +1694,7 @@ impl<O: Output> SeqEmitter<'_, O> {
 impl<O: Output> ser::SerializeSeq for SeqEmitter<'_, O> {
     type Ok = ();
     type Error = Error;
-    #[inline]
+    #[inline(always)]
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         self.element(value)
     }
@@ -1514,7 +1704,7 @@ impl<O: Output> ser::SerializeSeq for SeqEmitter<'_, O> {
 }
 
 /// A tuple is either one axis of the array or one record.
-enum TupleEmitter<'a, O> {
+enum TupleEmitter<'a, O: Output> {
     Axis(SeqEmitter<'a, O>),
     Record(RecordFiller<'a>),
 }

@@ -920,3 +920,52 @@ fn to_writer_matches_to_vec_for_records() {
     assert!(streamed == bytes);
     assert_eq!(from_slice::<Vec<Wide>>(&bytes).unwrap(), wide);
 }
+
+#[test]
+fn a_serialize_impl_that_ignores_errors_gets_an_error_not_a_panic() {
+    use serde::ser::{SerializeSeq, Serializer};
+    use std::cell::Cell;
+    // Rows of two f32; in the second (emitting) pass the first row fails
+    // midway, and the outer impl ignores that and goes on.
+    struct Rows {
+        pass: Cell<u32>,
+    }
+    struct Row<'a> {
+        fail: bool,
+        _rows: &'a Rows,
+    }
+    impl Serialize for Row<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut seq = s.serialize_seq(Some(2))?;
+            seq.serialize_element(&1.0f32)?;
+            if self.fail {
+                seq.serialize_element("not a number")?;
+            } else {
+                seq.serialize_element(&2.0f32)?;
+            }
+            seq.end()
+        }
+    }
+    impl Serialize for Rows {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let pass = self.pass.get();
+            self.pass.set(pass + 1);
+            let mut seq = s.serialize_seq(Some(3))?;
+            for i in 0..3 {
+                let row = Row {
+                    fail: pass % 2 == 1 && i == 0,
+                    _rows: self,
+                };
+                let r = seq.serialize_element(&row);
+                if pass % 2 == 0 {
+                    r?;
+                }
+            }
+            seq.end()
+        }
+    }
+    let rows = Rows { pass: Cell::new(0) };
+    assert!(to_vec(&rows).is_err());
+    let mut out = Vec::new();
+    assert!(serde_npy::to_writer(&mut out, &rows).is_err());
+}
