@@ -659,6 +659,25 @@ struct Planner<'t> {
     top: Option<&'t mut TopLevel>,
 }
 
+/// The dtype each Rust number is written as, for the planner and the probe.
+macro_rules! scalar_dtypes {
+    ($then:ident) => {
+        $then! {
+            serialize_bool: bool => Dtype::Bool;
+            serialize_i8: i8 => Dtype::I8;
+            serialize_i16: i16 => Dtype::I16(ByteOrder::Little);
+            serialize_i32: i32 => Dtype::I32(ByteOrder::Little);
+            serialize_i64: i64 => Dtype::I64(ByteOrder::Little);
+            serialize_u8: u8 => Dtype::U8;
+            serialize_u16: u16 => Dtype::U16(ByteOrder::Little);
+            serialize_u32: u32 => Dtype::U32(ByteOrder::Little);
+            serialize_u64: u64 => Dtype::U64(ByteOrder::Little);
+            serialize_f32: f32 => Dtype::F32(ByteOrder::Little);
+            serialize_f64: f64 => Dtype::F64(ByteOrder::Little);
+        }
+    };
+}
+
 macro_rules! plan_scalar {
     ($($method:ident: $ty:ty => $dtype:expr;)*) => {$(
         fn $method(self, _v: $ty) -> Result<Plan, PlanError> {
@@ -678,19 +697,7 @@ impl<'t> ser::Serializer for Planner<'t> {
     type SerializeStruct = StructPlanner<'t>;
     type SerializeStructVariant = ser::Impossible<Plan, PlanError>;
 
-    plan_scalar! {
-        serialize_bool: bool => Dtype::Bool;
-        serialize_i8: i8 => Dtype::I8;
-        serialize_i16: i16 => Dtype::I16(ByteOrder::Little);
-        serialize_i32: i32 => Dtype::I32(ByteOrder::Little);
-        serialize_i64: i64 => Dtype::I64(ByteOrder::Little);
-        serialize_u8: u8 => Dtype::U8;
-        serialize_u16: u16 => Dtype::U16(ByteOrder::Little);
-        serialize_u32: u32 => Dtype::U32(ByteOrder::Little);
-        serialize_u64: u64 => Dtype::U64(ByteOrder::Little);
-        serialize_f32: f32 => Dtype::F32(ByteOrder::Little);
-        serialize_f64: f64 => Dtype::F64(ByteOrder::Little);
-    }
+    scalar_dtypes!(plan_scalar);
 
     fn serialize_i128(self, _v: i128) -> Result<Plan, PlanError> {
         unsupported("an i128", "NumPy has no 128-bit integers")
@@ -894,6 +901,9 @@ struct TuplePlanner {
     /// tuple turned out heterogeneous (the plans become record fields).
     own: Vec<Plan>,
     heterogeneous: bool,
+    /// While every element so far was the same plain number: its kind, so
+    /// that the next one is checked by [`ScalarProbe`] instead of planned.
+    scalar: Option<LeafKind>,
 }
 
 impl TuplePlanner {
@@ -903,7 +913,30 @@ impl TuplePlanner {
             acc: None,
             own: Vec::new(),
             heterogeneous: false,
+            scalar: None,
         }
+    }
+
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PlanError> {
+        if let Some(kind) = self.scalar {
+            // The same number again changes nothing but the count.
+            if value.serialize(ScalarProbe).ok() == Some(kind) {
+                self.count += 1;
+                return Ok(());
+            }
+        }
+        let p = plan_value(value, None).map_err(|e| at_index(e, self.count))?;
+        self.push(p)?;
+        self.scalar = match &self.acc {
+            Some(Plan {
+                dims,
+                elem: Elem::Scalar(d),
+            }) if dims.is_empty() && !self.heterogeneous && self.own.is_empty() => {
+                Some(LeafKind::of(d)).filter(|k| *k != LeafKind::Other)
+            }
+            _ => None,
+        };
+        Ok(())
     }
 
     fn push(&mut self, p: Plan) -> Result<(), PlanError> {
@@ -961,8 +994,7 @@ impl ser::SerializeTuple for TuplePlanner {
     type Ok = Plan;
     type Error = PlanError;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PlanError> {
-        let p = plan_value(value, None).map_err(|e| at_index(e, self.count))?;
-        self.push(p)
+        self.element(value)
     }
     fn end(self) -> Result<Plan, PlanError> {
         Ok(self.finish())
@@ -977,6 +1009,103 @@ impl ser::SerializeTupleStruct for TuplePlanner {
     }
     fn end(self) -> Result<Plan, PlanError> {
         Ok(self.finish())
+    }
+}
+
+/// Asks a value whether it is one plain number, and which: cheaper than a
+/// [`Plan`] for the elements of Rust arrays, which serialize as tuples and
+/// so cannot stop planning after the first element.
+struct ScalarProbe;
+
+/// A value that is not one plain number.
+#[derive(Debug)]
+struct NotScalar;
+
+impl std::fmt::Display for NotScalar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not a plain number")
+    }
+}
+
+impl std::error::Error for NotScalar {}
+
+impl ser::Error for NotScalar {
+    fn custom<T: std::fmt::Display>(_msg: T) -> Self {
+        NotScalar
+    }
+}
+
+macro_rules! probe_scalar {
+    ($($method:ident: $ty:ty => $dtype:expr;)*) => {$(
+        #[inline]
+        fn $method(self, _v: $ty) -> Result<LeafKind, NotScalar> {
+            Ok(LeafKind::of(&$dtype))
+        }
+    )*};
+}
+
+macro_rules! not_scalar {
+    ($($method:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
+        fn $method(self, $(_: $ty),*) -> Result<$ret, NotScalar> {
+            Err(NotScalar)
+        }
+    )*};
+}
+
+impl ser::Serializer for ScalarProbe {
+    type Ok = LeafKind;
+    type Error = NotScalar;
+    type SerializeSeq = ser::Impossible<LeafKind, NotScalar>;
+    type SerializeTuple = ser::Impossible<LeafKind, NotScalar>;
+    type SerializeTupleStruct = ser::Impossible<LeafKind, NotScalar>;
+    type SerializeTupleVariant = ser::Impossible<LeafKind, NotScalar>;
+    type SerializeMap = ser::Impossible<LeafKind, NotScalar>;
+    type SerializeStruct = ser::Impossible<LeafKind, NotScalar>;
+    type SerializeStructVariant = ser::Impossible<LeafKind, NotScalar>;
+
+    scalar_dtypes!(probe_scalar);
+
+    not_scalar! {
+        serialize_i128(v: i128) -> LeafKind;
+        serialize_u128(v: u128) -> LeafKind;
+        serialize_char(v: char) -> LeafKind;
+        serialize_str(v: &str) -> LeafKind;
+        serialize_bytes(v: &[u8]) -> LeafKind;
+        serialize_none() -> LeafKind;
+        serialize_unit() -> LeafKind;
+        serialize_unit_struct(n: &'static str) -> LeafKind;
+        serialize_unit_variant(n: &'static str, i: u32, v: &'static str) -> LeafKind;
+        serialize_seq(l: Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple(l: usize) -> Self::SerializeTuple;
+        serialize_tuple_struct(n: &'static str, l: usize) -> Self::SerializeTupleStruct;
+        serialize_tuple_variant(n: &'static str, i: u32, v: &'static str, l: usize) -> Self::SerializeTupleVariant;
+        serialize_map(l: Option<usize>) -> Self::SerializeMap;
+        serialize_struct(n: &'static str, l: usize) -> Self::SerializeStruct;
+        serialize_struct_variant(n: &'static str, i: u32, v: &'static str, l: usize) -> Self::SerializeStructVariant;
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, _v: &T) -> Result<LeafKind, NotScalar> {
+        Err(NotScalar)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<LeafKind, NotScalar> {
+        // f16 and complex are newtypes the planner treats specially.
+        if name == F16_NEWTYPE || name == COMPLEX_NEWTYPE {
+            return Err(NotScalar);
+        }
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _n: &'static str,
+        _i: u32,
+        _v: &'static str,
+        _value: &T,
+    ) -> Result<LeafKind, NotScalar> {
+        Err(NotScalar)
     }
 }
 
