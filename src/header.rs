@@ -298,23 +298,58 @@ pub(crate) fn write_preamble(
     fortran_order: bool,
     out: &mut Vec<u8>,
 ) -> usize {
-    let (body, version) = render(dtype, shape, fortran_order);
-    let total = preamble_len(version, body.len());
+    let preamble = Preamble::new(dtype, shape, fortran_order);
     let start = out.len();
-    out.reserve(total);
-    out.extend_from_slice(MAGIC);
-    let (major, minor) = version.bytes();
-    out.extend_from_slice(&[major, minor]);
-    let header_len = total - 8 - version.len_width();
-    match version {
-        // Invariant: `render` picks V1_0 only when header_len fits in u16.
-        Version::V1_0 => out.extend_from_slice(&(header_len as u16).to_le_bytes()),
-        _ => out.extend_from_slice(&(header_len as u32).to_le_bytes()),
+    out.resize(start + preamble.len(), 0);
+    preamble.write(&mut out[start..]);
+    preamble.len()
+}
+
+/// The preamble `np.save` writes for an array, rendered once so that the
+/// writer can size its output before placing it.
+pub(crate) struct Preamble {
+    body: Vec<u8>,
+    version: Version,
+    len: usize,
+}
+
+impl Preamble {
+    pub(crate) fn new(dtype: &Dtype, shape: &[usize], fortran_order: bool) -> Preamble {
+        let (body, version) = render(dtype, shape, fortran_order);
+        Preamble {
+            len: preamble_len(version, body.len()),
+            body,
+            version,
+        }
     }
-    out.extend_from_slice(&body);
-    out.resize(start + total - 1, b' ');
-    out.push(b'\n');
-    total
+
+    /// Bytes from the magic string through the final `\n`.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Writes the preamble over the first [`Preamble::len`] bytes of `dst`.
+    pub(crate) fn write(&self, dst: &mut [u8]) {
+        // Invariant: callers size `dst` from `len()`.
+        let dst = &mut dst[..self.len];
+        let (major, minor) = self.version.bytes();
+        let header_len = self.len - 8 - self.version.len_width();
+        let mut at = 0;
+        let mut put = |bytes: &[u8]| {
+            dst[at..at + bytes.len()].copy_from_slice(bytes);
+            at += bytes.len();
+        };
+        put(MAGIC);
+        put(&[major, minor]);
+        match self.version {
+            // Invariant: `render` picks V1_0 only when header_len fits in u16.
+            Version::V1_0 => put(&(header_len as u16).to_le_bytes()),
+            _ => put(&(header_len as u32).to_le_bytes()),
+        }
+        put(&self.body);
+        dst[at..self.len - 1].fill(b' ');
+        dst[self.len - 1] = b'\n';
+    }
 }
 
 /// The dict text plus growth spaces, encoded, and the version it needs.
@@ -335,7 +370,8 @@ fn render(dtype: &Dtype, shape: &[usize], fortran_order: bool) -> (Vec<u8>, Vers
     if let Some(d) = axis {
         let digits = d.checked_ilog10().map_or(1, |l| l as usize + 1);
         let growth = GROWTH_AXIS_MAX_DIGITS.saturating_sub(digits);
-        text.extend(std::iter::repeat(' ').take(growth));
+        const SPACES: &str = "                                ";
+        text.push_str(&SPACES[..growth.min(SPACES.len())]);
     }
     if text.is_ascii() || text.chars().all(|c| (c as u32) < 0x100) {
         // Latin-1: each char below U+0100 is the byte of the same value.

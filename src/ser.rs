@@ -20,7 +20,7 @@ use serde::ser::{self, Serialize};
 use crate::complex::COMPLEX_NEWTYPE;
 use crate::dtype::{ByteOrder, Dtype, LeafKind, Record, COMPLEX_PAIR};
 use crate::error::{index_repr, shape_repr, Error, Result};
-use crate::header::{write_preamble, MAX_DIMS};
+use crate::header::{Preamble, MAX_DIMS};
 
 /// Serializes `value` as a complete `.npy` file in memory.
 ///
@@ -41,15 +41,9 @@ pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
 /// Like [`to_vec`], into `out` (cleared first), reusing its allocation.
 pub(crate) fn to_vec_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<()> {
     let layout = plan(value)?;
-    let mut header = Vec::with_capacity(128);
-    write_preamble(
-        &layout.dtype,
-        &layout.shape,
-        layout.fortran_order,
-        &mut header,
-    );
-    let total = header
-        .len()
+    let preamble = Preamble::new(&layout.dtype, &layout.shape, layout.fortran_order);
+    let start = preamble.len();
+    let total = start
         .checked_add(layout.data_len()?)
         .ok_or_else(|| layout.overflow())?;
     out.clear();
@@ -61,17 +55,17 @@ pub(crate) fn to_vec_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -
     } else {
         out.resize(total, 0);
     }
-    out[..header.len()].copy_from_slice(&header);
+    preamble.write(out);
     let mut sink = SliceOutput {
         buf: out,
-        pos: header.len(),
+        pos: start,
     };
     emit(value, &layout, &mut sink)?;
     if sink.pos != total {
         return Err(Error::Custom(format!(
             "the value serialized {} bytes of data in the second pass, {} in the first; its Serialize impl is not deterministic",
-            sink.pos - header.len(),
-            total - header.len()
+            sink.pos - start,
+            total - start
         )));
     }
     Ok(())
@@ -88,14 +82,9 @@ pub fn to_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> Resul
         buf: vec![0u8; IO_BUF].into_boxed_slice(),
         pos: 0,
     };
-    let mut header = Vec::with_capacity(128);
-    write_preamble(
-        &layout.dtype,
-        &layout.shape,
-        layout.fortran_order,
-        &mut header,
-    );
-    out.put(&header)?;
+    let preamble = Preamble::new(&layout.dtype, &layout.shape, layout.fortran_order);
+    let header = out.reserve(preamble.len())?;
+    preamble.write(header);
     emit(value, &layout, &mut out)?;
     out.flush()
 }
@@ -953,6 +942,10 @@ impl TuplePlanner {
             self.acc = Some(p);
             return Ok(());
         };
+        if self.own.is_empty() && *acc == p && p.is_fixed() {
+            // Another element exactly like every one before: nothing to merge.
+            return Ok(());
+        }
         if acc.compatible(&p) {
             if self.own.is_empty() && !p.is_fixed() {
                 // Every earlier element was fixed-size and compatible, so each
