@@ -46,13 +46,17 @@ pub(crate) fn to_vec_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -
     let total = start
         .checked_add(layout.data_len()?)
         .ok_or_else(|| layout.overflow())?;
-    out.clear();
     // Zeroed memory lets the emitter store into a plain slice and skip
     // writing padding. A fresh allocation gets it for free (new pages are
-    // zero); a reused buffer pays one memset.
-    if out.capacity() == 0 {
+    // zero); a reused buffer pays one memset, except for plain numbers,
+    // whose every byte is stored (or the length check below fails).
+    let dense = LeafKind::of(&layout.dtype) != LeafKind::Other;
+    if dense && out.len() >= total {
+        out.truncate(total);
+    } else if out.capacity() == 0 {
         *out = vec![0u8; total];
     } else {
+        out.clear();
         out.resize(total, 0);
     }
     preamble.write(out);

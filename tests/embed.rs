@@ -1237,3 +1237,26 @@ fn array_view_borrows_from_host_when_aligned() {
     check(vec![1.0f64, -2.0, 3.5, 4.0, 5.0, 6.0]);
     check(vec![1u16, 2, 3, 4]);
 }
+
+#[test]
+fn scratch_reuse_across_sizes_and_kinds() {
+    // The helper reuses one buffer per thread; plain numbers overwrite it in
+    // place. Blobs after longer ones, and padded kinds after plain numbers,
+    // must still be exactly `to_vec`'s bytes.
+    fn blob_of<T: Serialize>(field: T) -> Vec<u8> {
+        let msg = rmp_serde::to_vec_named(&wrap(field)).unwrap();
+        let raw: Raw = rmp_serde::from_slice(&msg).unwrap();
+        raw.field.into_vec()
+    }
+    let long: Vec<f64> = (0..5000).map(|i| i as f64 * 1.5).collect();
+    let short = vec![-1i16, 2, -3];
+    let strings = vec!["a".to_string(), "much longer".to_string()];
+    let points = points();
+    for _ in 0..2 {
+        assert_eq!(blob_of(&long), serde_npy::to_vec(&long).unwrap());
+        assert_eq!(blob_of(&short), serde_npy::to_vec(&short).unwrap());
+        assert_eq!(blob_of(&strings), serde_npy::to_vec(&strings).unwrap());
+        assert_eq!(blob_of(&points), serde_npy::to_vec(&points).unwrap());
+        assert_eq!(blob_of(&long), serde_npy::to_vec(&long).unwrap());
+    }
+}
