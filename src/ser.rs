@@ -131,9 +131,12 @@ impl<W: Write> Serializer<W> {
 const IO_BUF: usize = 64 * 1024;
 
 /// Where emitted bytes go.
-trait Output: Spill {
+trait Output {
     /// The output's buffer, lent whole to a run of plain numbers.
     type Chunk: AsMut<[u8]>;
+    /// What a full lent chunk is written to: the output itself, or for a
+    /// [`RunOutput`], the output it runs on (so runs never nest in types).
+    type Sink: Spill;
     fn put(&mut self, bytes: &[u8]) -> Result<()>;
     fn put_zeros(&mut self, n: usize) -> Result<()>;
     /// Takes the next `n` bytes of output, zeroed, to be filled in any order
@@ -143,10 +146,11 @@ trait Output: Spill {
     fn lend(&mut self) -> (Self::Chunk, usize);
     /// Takes back what [`Output::lend`] gave, with the cursor moved on.
     fn restore(&mut self, chunk: Self::Chunk, pos: usize);
+    /// See [`Output::Sink`].
+    fn sink(&mut self) -> &mut Self::Sink;
 }
 
-/// Empties a full lent chunk: the slow path of [`RunOutput`], called through
-/// `dyn` so that the run's emitter is one type whatever the output.
+/// Empties a full lent chunk: the slow path of [`RunOutput`].
 trait Spill {
     /// Writes out `filled`, the used part of the lent chunk, so that the
     /// chunk can be reused from its start.
@@ -167,6 +171,11 @@ impl Spill for SliceOutput<'_> {
 
 impl<'a> Output for SliceOutput<'a> {
     type Chunk = &'a mut [u8];
+    type Sink = Self;
+
+    fn sink(&mut self) -> &mut Self {
+        self
+    }
 
     #[inline(always)]
     fn lend(&mut self) -> (&'a mut [u8], usize) {
@@ -217,11 +226,15 @@ impl<'a> Output for SliceOutput<'a> {
 /// ignored; report that rather than panic.
 #[inline(always)]
 fn filled(buf: &[u8], pos: usize) -> Result<&[u8]> {
-    buf.get(..pos).ok_or_else(|| {
-        Error::Custom(
-            "a sequence was abandoned after an error and its output lost; a Serialize impl ignored an error".into(),
-        )
-    })
+    buf.get(..pos).ok_or_else(lost_chunk)
+}
+
+#[cold]
+#[inline(never)]
+fn lost_chunk() -> Error {
+    Error::Custom(
+        "a sequence was abandoned after an error and its output lost; a Serialize impl ignored an error".into(),
+    )
 }
 
 #[cold]
@@ -277,6 +290,11 @@ impl<W: Write> Spill for IoOutput<W> {
 
 impl<W: Write> Output for IoOutput<W> {
     type Chunk = Box<[u8]>;
+    type Sink = Self;
+
+    fn sink(&mut self) -> &mut Self {
+        self
+    }
 
     #[inline(always)]
     fn lend(&mut self) -> (Box<[u8]>, usize) {
@@ -1684,41 +1702,46 @@ impl<O: Output> SeqEmitter<'_, O> {
 /// `&mut Output` the cursor is a field the compiler must reload after every
 /// element (the stored bytes might alias it); here it is a local of the
 /// sequence's loop and stays in a register.
-struct RunOutput<'w> {
+struct RunOutput<'w, S> {
     buf: &'w mut [u8],
     pos: usize,
-    spill: &'w mut dyn Spill,
+    sink: &'w mut S,
 }
 
-/// The slow path of [`RunOutput`]: writes out a full chunk.
+/// The slow path of [`RunOutput`]: writes out the `pos` bytes used of a full
+/// chunk so that `need` more fit.
 #[cold]
-fn spill_chunk(spill: &mut dyn Spill, filled: &[u8], fits: bool) -> Result<()> {
-    if !fits {
+#[inline(never)]
+fn spill_chunk<S: Spill>(sink: &mut S, buf: &[u8], pos: usize, need: usize) -> Result<()> {
+    if need > buf.len() {
         return Err(overrun());
     }
-    spill.spill(filled)
+    sink.spill(filled(buf, pos)?)
 }
 
-impl Spill for RunOutput<'_> {
-    fn spill(&mut self, filled: &[u8]) -> Result<()> {
-        self.spill.spill(filled)
-    }
-}
-
-impl<'w> Output for RunOutput<'w> {
+impl<'w, S: Spill> Output for RunOutput<'w, S> {
     type Chunk = &'w mut [u8];
+    type Sink = S;
 
+    fn sink(&mut self) -> &mut S {
+        self.sink
+    }
+
+    // Small enough that the per-element `Serialize` call inlines into the
+    // sequence's loop: the slow path is one out-of-line call, given field
+    // values rather than `&mut self` (taking the run's address would keep
+    // the cursor in memory).
     #[inline(always)]
     fn put(&mut self, bytes: &[u8]) -> Result<()> {
-        if bytes.len() > self.buf.len().saturating_sub(self.pos) {
-            // Field values, not `&mut self`: taking the run's address would
-            // keep the cursor in memory.
-            let fits = bytes.len() <= self.buf.len();
-            spill_chunk(&mut *self.spill, filled(self.buf, self.pos)?, fits)?;
-            self.pos = 0;
+        let mut pos = self.pos;
+        if bytes.len() > self.buf.len().saturating_sub(pos) {
+            if let Err(e) = spill_chunk(&mut *self.sink, self.buf, pos, bytes.len()) {
+                return Err(e);
+            }
+            pos = 0;
         }
-        let end = self.pos + bytes.len();
-        self.buf[self.pos..end].copy_from_slice(bytes);
+        let end = pos + bytes.len();
+        self.buf[pos..end].copy_from_slice(bytes);
         self.pos = end;
         Ok(())
     }
@@ -1732,8 +1755,7 @@ impl<'w> Output for RunOutput<'w> {
 
     fn reserve(&mut self, n: usize) -> Result<&mut [u8]> {
         if n > self.buf.len().saturating_sub(self.pos) {
-            let fits = n <= self.buf.len();
-            spill_chunk(&mut *self.spill, filled(self.buf, self.pos)?, fits)?;
+            spill_chunk(&mut *self.sink, self.buf, self.pos, n)?;
             self.pos = 0;
         }
         let start = self.pos;
@@ -1777,7 +1799,7 @@ impl<O: Output> SeqEmitter<'_, O> {
                 let mut run = RunOutput {
                     buf: chunk.as_mut(),
                     pos: self.pos,
-                    spill: &mut *self.out,
+                    sink: self.out.sink(),
                 };
                 let r = value.serialize(Emitter {
                     out: &mut run,

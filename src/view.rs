@@ -161,6 +161,21 @@ impl<'a, T: Element> ArrayView<'a, T> {
         }
     }
 
+    /// The elements as an owned `Vec`, in file order: one `memcpy` when the
+    /// data is borrowed, none when it was already copied. This is the fastest
+    /// way from `.npy` bytes to a `Vec<T>`; `from_slice::<Vec<T>>` goes
+    /// through serde's element-by-element `Vec` visitor.
+    ///
+    /// ```
+    /// use serde_npy::ArrayView;
+    /// let bytes = serde_npy::to_vec(&vec![1.5f32, 2.5, 3.5]).unwrap();
+    /// let v = serde_npy::from_slice::<ArrayView<f32>>(&bytes).unwrap().into_vec();
+    /// assert_eq!(v, [1.5, 2.5, 3.5]);
+    /// ```
+    pub fn into_vec(self) -> Vec<T> {
+        self.data.into_owned()
+    }
+
     /// The shape, order and data, taken apart.
     pub fn into_parts(self) -> (Vec<usize>, bool, Cow<'a, [T]>) {
         (self.shape, self.fortran_order, self.data)
