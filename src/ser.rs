@@ -1735,9 +1735,7 @@ impl<'w, S: Spill> Output for RunOutput<'w, S> {
     fn put(&mut self, bytes: &[u8]) -> Result<()> {
         let mut pos = self.pos;
         if bytes.len() > self.buf.len().saturating_sub(pos) {
-            if let Err(e) = spill_chunk(&mut *self.sink, self.buf, pos, bytes.len()) {
-                return Err(e);
-            }
+            spill_chunk(&mut *self.sink, self.buf, pos, bytes.len())?;
             pos = 0;
         }
         let end = pos + bytes.len();
