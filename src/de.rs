@@ -444,12 +444,16 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
         let itemsize = self.dtype.itemsize();
         let runs =
             kind != LeafKind::Other || matches!(self.dtype, Dtype::Record(_)) && itemsize > 0;
-        if runs && self.axis + 1 == self.shape.len() && self.stride(self.axis) == itemsize {
-            let run = self.shape[self.axis]
+        // The last axis of a C-order array is contiguous; of a Fortran-order
+        // one, only when the other axes are all 1.
+        let contiguous = !self.fortran || self.stride(self.axis) == itemsize;
+        if runs && self.axis + 1 == self.shape.len() && contiguous {
+            let len = self.shape[self.axis];
+            let run = len
                 .checked_mul(itemsize)
                 .and_then(|n| self.data.get(self.offset..self.offset.checked_add(n)?));
             if let Some(run) = run {
-                return visit_whole(visitor, RunAccess::new(&self, run, kind, false));
+                return visit_whole(visitor, RunAccess::new(&self, run, len, kind, false));
             }
         }
         visit_whole(visitor, AxisAccess::new(self))
@@ -974,7 +978,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for FlatData<'d, 'm, L
                     .get(self.view.offset..self.view.offset.checked_add(n)?)
             });
             if let Some(run) = run {
-                return visit_whole(visitor, RunAccess::new(&self.view, run, kind, true));
+                return visit_whole(visitor, RunAccess::new(&self.view, run, count, kind, true));
             }
         }
         let access = FlatAccess {
@@ -1295,14 +1299,22 @@ struct RunAccess<'a, 'd, 'm, L> {
 impl<'a, 'd, 'm, L> RunAccess<'a, 'd, 'm, L> {
     /// `run` is a subslice of `parent.data` holding whole elements of `kind`,
     /// or of a record dtype (`kind` is then `Other`). Elements are not empty.
-    fn new(parent: &'a View<'d, 'm, L>, run: &'d [u8], kind: LeafKind, flat: bool) -> Self {
+    /// `len` is the element count (`run.len() / itemsize`, known to callers
+    /// without a division).
+    fn new(
+        parent: &'a View<'d, 'm, L>,
+        run: &'d [u8],
+        len: usize,
+        kind: LeafKind,
+        flat: bool,
+    ) -> Self {
         let itemsize = parent.dtype.itemsize();
         let start = run.as_ptr() as usize - parent.data.as_ptr() as usize;
         RunAccess {
             rest: run,
             kind,
             itemsize,
-            len: run.len() / itemsize,
+            len,
             end: start + run.len(),
             parent,
             flat,
@@ -1316,9 +1328,13 @@ impl<'a, 'd, 'm, L> RunAccess<'a, 'd, 'm, L> {
 }
 
 impl<L> Leftover for RunAccess<'_, '_, '_, L> {
+    #[inline]
     fn leftover(&self) -> Option<Error> {
+        if self.rest.is_empty() {
+            return None;
+        }
         let read = self.len - self.rest.len() / self.itemsize;
-        (read < self.len).then(|| Error::Dimension {
+        Some(Error::Dimension {
             expected: if self.flat {
                 format!("{read} elements in `data`")
             } else {
