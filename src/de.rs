@@ -1178,8 +1178,11 @@ enum Origin<'a, 'd, 'm, L> {
 }
 
 impl<'d, 'm, L: Copy> Elem<'_, 'd, 'm, L> {
+    /// By value, and out of line: taking `&self` would keep every element's
+    /// `Elem` in memory on the fast path too.
     #[cold]
-    fn full(&self) -> View<'d, 'm, L> {
+    #[inline(never)]
+    fn full(self) -> View<'d, 'm, L> {
         match self.origin {
             Origin::Axis { parent, offset } => View {
                 offset,
@@ -1492,6 +1495,15 @@ struct FieldsAccess<'a, 'd, 'm, L> {
     offset: usize,
 }
 
+impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> FieldsAccess<'a, 'd, 'm, L> {
+    /// Subarray, string and nested record fields, out of line so that the
+    /// scalar path stays small enough to inline into the struct's visitor.
+    #[inline(never)]
+    fn general<T: DeserializeSeed<'de>>(&self, seed: T, f: &'m Field) -> Result<T::Value> {
+        seed.deserialize(self.parent.sub(&f.dtype, &f.shape, self.offset + f.offset))
+    }
+}
+
 impl<L> Leftover for FieldsAccess<'_, '_, '_, L> {
     fn leftover(&self) -> Option<Error> {
         let n = self.record.fields().len();
@@ -1528,8 +1540,7 @@ impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FieldsAccess<'a, 
                     .map(Some);
             }
         }
-        seed.deserialize(self.parent.sub(&f.dtype, &f.shape, self.offset + f.offset))
-            .map(Some)
+        self.general(seed, f).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
