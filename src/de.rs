@@ -1370,20 +1370,29 @@ struct RunElem<'r, 'a, 'd, 'm, L> {
 }
 
 impl<'d, 'm, L: Copy> RunElem<'_, '_, 'd, 'm, L> {
-    /// Takes the element as a general leaf view.
-    #[cold]
+    /// Takes the element as a general leaf view. The cursor moves here,
+    /// inline; only building the view is out of line, and it is not given
+    /// the run's address, which would keep the cursor in memory.
+    #[inline(always)]
     fn full(self) -> View<'d, 'm, L> {
         let run = self.run;
         let offset = run.end - run.rest.len();
         // Invariant: `rest` is non-empty (checked by `next_element_seed`) and
         // a multiple of `itemsize` long.
         run.rest = run.rest.get(run.itemsize..).unwrap_or_default();
-        View {
-            offset,
-            axis: run.parent.shape.len(),
-            top: false,
-            ..*run.parent
-        }
+        leaf_at(run.parent, offset)
+    }
+}
+
+/// The leaf of `parent`'s last axis at byte `offset`.
+#[cold]
+#[inline(never)]
+fn leaf_at<'d, 'm, L: Copy>(parent: &View<'d, 'm, L>, offset: usize) -> View<'d, 'm, L> {
+    View {
+        offset,
+        axis: parent.shape.len(),
+        top: false,
+        ..*parent
     }
 }
 
