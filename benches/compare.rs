@@ -134,29 +134,6 @@ fn main() {
         "memcpy warm",
         warm,
     );
-    let mut chunk = vec![0u8; 64 * 1024];
-    let floor = median(reps, || {
-        // The floor of any writer that buffers element stores in a chunk:
-        // one 4-byte store per element, then a copy of each full chunk.
-        reuse.clear();
-        let mut pos = 0;
-        for v in black_box(&data) {
-            if pos == chunk.len() {
-                reuse.extend_from_slice(&chunk);
-                pos = 0;
-            }
-            chunk[pos..pos + 4].copy_from_slice(&v.to_le_bytes());
-            pos += 4;
-        }
-        reuse.extend_from_slice(&chunk[..pos]);
-        reuse.len()
-    });
-    t.row(
-        "floor: element stores through a 64 KiB chunk",
-        floor,
-        "memcpy warm",
-        warm,
-    );
     let w = median(reps, || {
         let mut out = Vec::new();
         let mut wr = npyz::WriteOptions::new()
