@@ -6,6 +6,7 @@
 //! byte offset, the dtype and the remaining axes. Fortran-order files are read
 //! through strides, so nested sequences always come out in logical C order.
 
+use std::cell::Cell;
 use std::io::Read;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
@@ -453,7 +454,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
                 .checked_mul(itemsize)
                 .and_then(|n| self.data.get(self.offset..self.offset.checked_add(n)?));
             if let Some(run) = run {
-                return visit_whole(visitor, RunAccess::new(&self, run, len, kind, false));
+                return visit_run(visitor, &self, run, len, kind, false);
             }
         }
         visit_whole(visitor, AxisAccess::new(self))
@@ -978,7 +979,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for FlatData<'d, 'm, L
                     .get(self.view.offset..self.view.offset.checked_add(n)?)
             });
             if let Some(run) = run {
-                return visit_whole(visitor, RunAccess::new(&self.view, run, count, kind, true));
+                return visit_run(visitor, &self.view, run, count, kind, true);
             }
         }
         let access = FlatAccess {
@@ -1285,31 +1286,70 @@ struct RunAccess<'a, 'd, 'm, L> {
     rest: &'d [u8],
     kind: LeafKind,
     itemsize: usize,
-    len: usize,
     /// Offset in `parent.data` just past the run.
     end: usize,
     parent: &'a View<'d, 'm, L>,
-    /// Reading the `data` of a shape + data struct (for the error message).
-    flat: bool,
     /// The element dtype, when elements are records.
     record: Option<&'m Record>,
     /// The last struct field list found to match `record` in order: a
     /// derived struct asks with the same `'static` list for every record, so
     /// the names are compared once per run, not once per record.
     matched: Option<&'static [&'static str]>,
+    /// Where the unread byte count goes when the access is dropped: the
+    /// visitor takes the access by value (so the cursor can live in
+    /// registers), and the caller still learns whether it read everything.
+    unread: &'a Cell<usize>,
+}
+
+impl<L> Drop for RunAccess<'_, '_, '_, L> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.unread.set(self.rest.len());
+    }
+}
+
+/// Visits a contiguous run of `len` elements (see [`RunAccess::new`]; `len`
+/// is known to callers without a division) as a sequence, and
+/// checks that the visitor took every element: serde's `[T; N]` and tuple
+/// visitors stop after `N`, and the rest must not be dropped silently.
+#[inline]
+fn visit_run<'d, 'm, 'de, L: Lend<'d, 'de>, V: Visitor<'de>>(
+    visitor: V,
+    parent: &View<'d, 'm, L>,
+    run: &'d [u8],
+    len: usize,
+    kind: LeafKind,
+    flat: bool,
+) -> Result<V::Value> {
+    let unread = Cell::new(0);
+    let value = visitor.visit_seq(RunAccess::new(parent, run, kind, &unread))?;
+    match unread.get() {
+        0 => Ok(value),
+        bytes => Err(run_leftover(parent, len, bytes, flat)),
+    }
+}
+
+#[cold]
+fn run_leftover<L>(parent: &View<'_, '_, L>, len: usize, unread: usize, flat: bool) -> Error {
+    let read = len - unread / parent.dtype.itemsize().max(1);
+    Error::Dimension {
+        expected: if flat {
+            format!("{read} elements in `data`")
+        } else {
+            format!("{read} elements along axis {}", parent.axis)
+        },
+        shape: shape_repr(parent.shape),
+    }
 }
 
 impl<'a, 'd, 'm, L> RunAccess<'a, 'd, 'm, L> {
     /// `run` is a subslice of `parent.data` holding whole elements of `kind`,
     /// or of a record dtype (`kind` is then `Other`). Elements are not empty.
-    /// `len` is the element count (`run.len() / itemsize`, known to callers
-    /// without a division).
     fn new(
         parent: &'a View<'d, 'm, L>,
         run: &'d [u8],
-        len: usize,
         kind: LeafKind,
-        flat: bool,
+        unread: &'a Cell<usize>,
     ) -> Self {
         let itemsize = parent.dtype.itemsize();
         let start = run.as_ptr() as usize - parent.data.as_ptr() as usize;
@@ -1317,34 +1357,15 @@ impl<'a, 'd, 'm, L> RunAccess<'a, 'd, 'm, L> {
             rest: run,
             kind,
             itemsize,
-            len,
             end: start + run.len(),
             parent,
-            flat,
             record: match parent.dtype {
                 Dtype::Record(r) => Some(r),
                 _ => None,
             },
             matched: None,
+            unread,
         }
-    }
-}
-
-impl<L> Leftover for RunAccess<'_, '_, '_, L> {
-    #[inline]
-    fn leftover(&self) -> Option<Error> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        let read = self.len - self.rest.len() / self.itemsize;
-        Some(Error::Dimension {
-            expected: if self.flat {
-                format!("{read} elements in `data`")
-            } else {
-                format!("{read} elements along axis {}", self.parent.axis)
-            },
-            shape: shape_repr(self.parent.shape),
-        })
     }
 }
 
