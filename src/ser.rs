@@ -138,6 +138,12 @@ trait Output {
     /// [`RunOutput`], the output it runs on (so runs never nest in types).
     type Sink: Spill;
     fn put(&mut self, bytes: &[u8]) -> Result<()>;
+    /// [`Output::put`] for one number's bytes, by value (so that a run can
+    /// keep them in a register).
+    #[inline(always)]
+    fn put_number<const N: usize>(&mut self, bytes: [u8; N]) -> Result<()> {
+        self.put(&bytes)
+    }
     fn put_zeros(&mut self, n: usize) -> Result<()>;
     /// Takes the next `n` bytes of output, zeroed, to be filled in any order
     /// (a record's fields).
@@ -1500,7 +1506,7 @@ macro_rules! emit_scalar {
         fn $method(self, v: $ty) -> Result<()> {
             match self.kind {
                 // The plan chose this kind, so the file's bytes are little-endian.
-                $kind => self.out.put(&v.to_le_bytes()),
+                $kind => self.out.put_number(v.to_le_bytes()),
                 // Not `self.mismatch`: the emitter's address must not escape.
                 _ => Err(mismatch(self.dtype, self.dims, $name)),
             }
@@ -1708,6 +1714,33 @@ struct RunOutput<'w, S> {
     sink: &'w mut S,
 }
 
+/// The slow path of [`RunOutput::put`]: writes out the `pos` bytes used of a
+/// full chunk, then puts `bytes` at its start; returns the new cursor.
+#[cold]
+#[inline(never)]
+fn spill_and_put<S: Spill>(
+    sink: &mut S,
+    buf: &mut [u8],
+    pos: usize,
+    bytes: &[u8],
+) -> Result<usize> {
+    spill_chunk(sink, buf, pos, bytes.len())?;
+    buf[..bytes.len()].copy_from_slice(bytes);
+    Ok(bytes.len())
+}
+
+/// [`spill_and_put`] for [`RunOutput::put_number`].
+#[cold]
+#[inline(never)]
+fn spill_and_put_number<S: Spill, const N: usize>(
+    sink: &mut S,
+    buf: &mut [u8],
+    pos: usize,
+    bytes: [u8; N],
+) -> Result<usize> {
+    spill_and_put(sink, buf, pos, &bytes)
+}
+
 /// The slow path of [`RunOutput`]: writes out the `pos` bytes used of a full
 /// chunk so that `need` more fit.
 #[cold]
@@ -1728,19 +1761,32 @@ impl<'w, S: Spill> Output for RunOutput<'w, S> {
     }
 
     // Small enough that the per-element `Serialize` call inlines into the
-    // sequence's loop: the slow path is one out-of-line call, given field
-    // values rather than `&mut self` (taking the run's address would keep
-    // the cursor in memory).
+    // sequence's loop: one bounds check, and the slow path is one
+    // out-of-line call given field values rather than `&mut self` (taking
+    // the run's address would keep the cursor in memory).
     #[inline(always)]
     fn put(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut pos = self.pos;
-        if bytes.len() > self.buf.len().saturating_sub(pos) {
-            spill_chunk(&mut *self.sink, self.buf, pos, bytes.len())?;
-            pos = 0;
+        let pos = self.pos;
+        match self.buf.get_mut(pos..pos.wrapping_add(bytes.len())) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.pos = pos + bytes.len();
+            }
+            None => self.pos = spill_and_put(&mut *self.sink, self.buf, pos, bytes)?,
         }
-        let end = pos + bytes.len();
-        self.buf[pos..end].copy_from_slice(bytes);
-        self.pos = end;
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn put_number<const N: usize>(&mut self, bytes: [u8; N]) -> Result<()> {
+        let pos = self.pos;
+        match self.buf.get_mut(pos..pos.wrapping_add(N)) {
+            Some(dst) => {
+                dst.copy_from_slice(&bytes);
+                self.pos = pos + N;
+            }
+            None => self.pos = spill_and_put_number(&mut *self.sink, self.buf, pos, bytes)?,
+        }
         Ok(())
     }
 
