@@ -328,7 +328,6 @@ impl Dtype {
 
     /// Appends the typestr; returns false (writing nothing) for records.
     fn write_typestr(&self, out: &mut String) -> bool {
-        use std::fmt::Write;
         let (order, kind, size) = match self {
             Dtype::Bool => ('|', "b", 1),
             Dtype::I8 => ('|', "i", 1),
@@ -360,8 +359,7 @@ impl Dtype {
         };
         out.push(order);
         out.push_str(kind);
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{size}");
+        push_decimal(out, size);
         true
     }
 
@@ -871,9 +869,37 @@ fn parse_record(entries: &[PyValue], depth: usize) -> Result<Dtype> {
     )))
 }
 
+/// Appends `n` in decimal: what `write!(out, "{n}")` does, without the
+/// formatting machinery, which shows in the cost of small arrays' headers.
+pub(crate) fn push_decimal(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        // `n % 10` is below 10, so the cast and the addition stay in range.
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_decimal_matches_display() {
+        for n in [0, 1, 9, 10, 99, 100, 12345, u32::MAX as usize, usize::MAX] {
+            let mut s = String::from("x");
+            push_decimal(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
+    }
 
     #[test]
     fn typestrs_round_trip() {

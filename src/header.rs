@@ -393,14 +393,12 @@ fn render(dtype: &Dtype, shape: &[usize], fortran_order: bool) -> (Vec<u8>, Vers
 
 /// Appends a shape as Python writes a tuple: `()`, `(3,)`, `(2, 3)`.
 fn write_shape(out: &mut String, shape: &[usize]) {
-    use std::fmt::Write;
     out.push('(');
-    for (i, d) in shape.iter().enumerate() {
+    for (i, &d) in shape.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{d}");
+        crate::dtype::push_decimal(out, d);
     }
     if shape.len() == 1 {
         out.push(',');
