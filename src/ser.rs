@@ -343,7 +343,7 @@ impl<W: Write> Output for IoOutput<W> {
         }
         let start = self.pos;
         self.pos += n;
-        let dst = &mut self.buf[start..start + n];
+        let dst = self.buf.get_mut(start..start + n).ok_or_else(lost_chunk)?;
         // The chunk is reused: clear what padding and short strings skip.
         dst.fill(0);
         Ok(dst)
@@ -1804,7 +1804,7 @@ impl<'w, S: Spill> Output for RunOutput<'w, S> {
         }
         let start = self.pos;
         self.pos += n;
-        let dst = &mut self.buf[start..start + n];
+        let dst = self.buf.get_mut(start..start + n).ok_or_else(lost_chunk)?;
         dst.fill(0);
         Ok(dst)
     }
