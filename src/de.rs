@@ -1277,10 +1277,11 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for Elem<'_, 'd, 'm, L
     }
 }
 
-/// A contiguous run of plain numbers: the last axis of a C-order view, or a
-/// whole array read in storage order. The cursor is the unread tail of the
-/// run, so a matching element costs a length check, a load and the visitor
-/// call; other requests rebuild the element's [`View`] from `parent`.
+/// A contiguous run of plain numbers or records: the last axis of a C-order
+/// view, or a whole array read in storage order. The cursor is the unread
+/// tail of the run, so a matching element costs a length check, a load and
+/// the visitor call; other requests rebuild the element's [`View`] from
+/// `parent`.
 struct RunAccess<'a, 'd, 'm, L> {
     /// Unread elements; its length is a multiple of `itemsize`.
     rest: &'d [u8],
@@ -1308,10 +1309,10 @@ impl<L> Drop for RunAccess<'_, '_, '_, L> {
     }
 }
 
-/// Visits a contiguous run of `len` elements (see [`RunAccess::new`]; `len`
-/// is known to callers without a division) as a sequence, and
-/// checks that the visitor took every element: serde's `[T; N]` and tuple
-/// visitors stop after `N`, and the rest must not be dropped silently.
+/// Visits a contiguous run of `len` elements (see [`RunAccess::new`]) as a
+/// sequence, and checks that the visitor took every element: serde's
+/// `[T; N]` and tuple visitors stop after `N`, and the rest must not be
+/// dropped silently.
 #[inline]
 fn visit_run<'d, 'm, 'de, L: Lend<'d, 'de>, V: Visitor<'de>>(
     visitor: V,
