@@ -34,6 +34,9 @@ use std::sync::Mutex;
 use serde_json::Value;
 use serde_npy::{ArrayView, Error, Header, ReadOptions};
 
+mod rng;
+use rng::Rng;
+
 // ---------------------------------------------------------------------------
 // The counting allocator.
 
@@ -555,21 +558,6 @@ fn fixtures() -> Vec<(String, Vec<u8>)> {
         .collect();
     out.sort();
     out
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 /// One random change, mostly in the header where the claims are.

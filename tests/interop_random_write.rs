@@ -27,32 +27,14 @@ use serde_bytes::ByteBuf;
 use serde_npy::half::f16;
 use serde_npy::{Dtype, Header};
 
+mod rng;
+use rng::Rng;
+
 const FILES: usize = 200;
 const SEED: u64 = 0x5EED_0F4E_554D_5059;
 
 // ---------------------------------------------------------------------------
 // Random numbers (splitmix64), fixed seed.
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 /// Float bits, mostly the interesting ones (NaN payloads, signalling NaNs,
 /// ±0, ±inf, subnormals, extremes).

@@ -20,6 +20,9 @@ use serde_bytes::ByteBuf;
 use serde_npy::half::f16;
 use serde_npy::{Error, Header};
 
+mod rng;
+use rng::Rng;
+
 // ---------------------------------------------------------------------------
 // Exact values (floats as bits) from `deserialize_any`.
 
@@ -350,18 +353,6 @@ fn writer_failing_on_flush() {
 
 // ---------------------------------------------------------------------------
 // Faulty readers.
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
 
 /// Hands out at most `max` bytes per read (random sizes when `rng` is set)
 /// and returns `Interrupted` on every `interrupt`-th call (0 = never).

@@ -29,26 +29,11 @@ use std::time::Instant;
 use serde_json::Value;
 use serde_npy::{from_reader, from_slice, ArrayView, Header};
 
+mod rng;
+use rng::Rng;
+
 // ---------------------------------------------------------------------------
 // Inputs
-
-/// SplitMix64: a fixed-seed PRNG, so every run tests the same inputs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 struct Fixture {
     name: String,

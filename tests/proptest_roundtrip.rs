@@ -27,6 +27,9 @@ use serde_bytes::ByteBuf;
 use serde_npy::half::f16;
 use serde_npy::{ArrayView, ByteOrder, Dtype, Header};
 
+mod rng;
+use rng::Rng;
+
 // ---------------------------------------------------------------------------
 // An exact value: what `deserialize_any` hands out, with floats kept as bits.
 
@@ -646,25 +649,6 @@ fn shape_strategy() -> impl Strategy<Value = Vec<usize>> {
     proptest::collection::vec(dim, 0..5)
 }
 
-/// A small deterministic generator for the data bytes (splitmix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
-
 /// Float bit patterns for a format with `exp_bits` exponent and `man_bits`
 /// mantissa bits: mostly the interesting ones.
 fn float_bits(rng: &mut Rng, exp_bits: u32, man_bits: u32) -> u64 {
@@ -768,21 +752,21 @@ fn gen_item(rng: &mut Rng, ty: &MT, out: &mut Vec<u8>) {
                 }
                 Leaf::Bytes(n) => {
                     // A prefix of any bytes (NULs inside too), then NUL padding.
-                    let k = rng.below(*n as u64 + 1) as usize;
+                    let k = rng.below(*n + 1);
                     let mut b = rng.bytes(k);
                     b.resize(*n, 0);
                     out.extend(b);
                 }
                 Leaf::Void(n) => out.extend(rng.bytes(*n)),
                 Leaf::Str(n) => {
-                    let k = rng.below(*n as u64 + 1) as usize;
+                    let k = rng.below(*n + 1);
                     for i in 0..*n {
                         // Past `k`: padding. Before it, now and then an
                         // interior NUL, kept unless only NULs follow.
                         let c = if i >= k || rng.below(10) == 0 {
                             0
                         } else {
-                            CHAR_POOL[rng.below(CHAR_POOL.len() as u64) as usize] as u64
+                            CHAR_POOL[rng.below(CHAR_POOL.len())] as u64
                         };
                         put(out, c, 4, big);
                     }
@@ -928,7 +912,7 @@ fn check_file(ty: &MT, shape: &[usize], fortran: bool, seed: u64) -> Result<(), 
     check_eq!(data.len(), count * ty.itemsize(), "data length");
     bytes.extend_from_slice(&data);
     // Trailing bytes belong to whatever follows: ignored.
-    let n = rng.below(3) as usize;
+    let n = rng.below(3);
     let trailer = rng.bytes(n);
     bytes.extend_from_slice(&trailer);
 
