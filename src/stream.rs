@@ -80,59 +80,30 @@ macro_rules! buffered {
     )*};
 }
 
+/// Sequence requests of a C-order array are answered row by row as the data
+/// arrives; 0-d and Fortran-order files are read whole first.
+macro_rules! streamed {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value> {
+            if self.header.shape.is_empty() || !self.c_order() {
+                let data = read_data(&mut { self.reader }, self.len)?;
+                return de::Deserializer::$method(
+                    View::top(self.header, &data, Transient),
+                    $($arg,)*
+                    visitor,
+                );
+            }
+            visit_whole(visitor, self.rows())
+        }
+    )*};
+}
+
 impl<'de, R: Read> de::Deserializer<'de> for StreamDeserializer<'_, R> {
     type Error = Error;
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if self.header.shape.is_empty() || !self.c_order() {
-            let data = read_data(&mut { self.reader }, self.len)?;
-            return de::Deserializer::deserialize_any(
-                View::top(self.header, &data, Transient),
-                visitor,
-            );
-        }
-        visit_whole(visitor, self.rows())
-    }
-
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if self.header.shape.is_empty() || !self.c_order() {
-            let data = read_data(&mut { self.reader }, self.len)?;
-            return de::Deserializer::deserialize_seq(
-                View::top(self.header, &data, Transient),
-                visitor,
-            );
-        }
-        visit_whole(visitor, self.rows())
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
-        if self.header.shape.is_empty() || !self.c_order() {
-            let data = read_data(&mut { self.reader }, self.len)?;
-            return de::Deserializer::deserialize_tuple(
-                View::top(self.header, &data, Transient),
-                len,
-                visitor,
-            );
-        }
-        visit_whole(visitor, self.rows())
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value> {
-        if self.header.shape.is_empty() || !self.c_order() {
-            let data = read_data(&mut { self.reader }, self.len)?;
-            return de::Deserializer::deserialize_tuple_struct(
-                View::top(self.header, &data, Transient),
-                name,
-                len,
-                visitor,
-            );
-        }
-        visit_whole(visitor, self.rows())
+    streamed! {
+        deserialize_any(); deserialize_seq(); deserialize_tuple(len: usize);
+        deserialize_tuple_struct(name: &'static str, len: usize);
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
