@@ -36,23 +36,17 @@ fn median<R>(reps: usize, mut f: impl FnMut() -> R) -> Duration {
     times[times.len() / 2]
 }
 
-struct Table {
-    rows: Vec<(String, Duration, String, Duration)>,
-}
-
-impl Table {
-    /// Prints and records one row; returns its ratio to the baseline.
-    fn row(&mut self, name: &str, t: Duration, base_name: &str, base: Duration) -> f64 {
-        println!(
-            "{:<52} {:>10.3} ms   {:>6.2}x {}",
-            name,
-            t.as_secs_f64() * 1e3,
-            t.as_secs_f64() / base.as_secs_f64(),
-            base_name
-        );
-        self.rows.push((name.into(), t, base_name.into(), base));
-        t.as_secs_f64() / base.as_secs_f64()
-    }
+/// Prints one row; returns its ratio to the baseline.
+fn row(name: &str, t: Duration, base_name: &str, base: Duration) -> f64 {
+    let ratio = t.as_secs_f64() / base.as_secs_f64();
+    println!(
+        "{:<52} {:>10.3} ms   {:>6.2}x {}",
+        name,
+        t.as_secs_f64() * 1e3,
+        ratio,
+        base_name
+    );
+    ratio
 }
 
 fn memcpy_fresh(src: &[u8]) -> Vec<u8> {
@@ -93,7 +87,6 @@ struct Message {
 
 fn main() {
     let reps = reps();
-    let mut t = Table { rows: Vec::new() };
     println!("{:<52} {:>13}   ratio baseline", "case", "median");
 
     // --- 64 MiB f32, 1-D
@@ -107,13 +100,13 @@ fn main() {
         warm_buf.extend_from_slice(&raw);
         warm_buf.len()
     });
-    t.row(
+    row(
         "memcpy 64 MiB into a fresh Vec",
         fresh,
         "memcpy fresh",
         fresh,
     );
-    t.row(
+    row(
         "memcpy 64 MiB into a warm buffer",
         warm,
         "memcpy warm",
@@ -121,14 +114,14 @@ fn main() {
     );
 
     let w = median(reps, || serde_npy::to_vec(&data).unwrap());
-    let tgt_to_vec = t.row("serde-npy to_vec Vec<f32> 64 MiB", w, "memcpy fresh", fresh);
+    let tgt_to_vec = row("serde-npy to_vec Vec<f32> 64 MiB", w, "memcpy fresh", fresh);
     let mut reuse = Vec::with_capacity(raw.len() + 4096);
     let w = median(reps, || {
         reuse.clear();
         serde_npy::to_writer(&mut reuse, &data).unwrap();
         reuse.len()
     });
-    let tgt_to_writer = t.row(
+    let tgt_to_writer = row(
         "serde-npy to_writer into a reused Vec",
         w,
         "memcpy warm",
@@ -146,14 +139,14 @@ fn main() {
         wr.finish().unwrap();
         out
     });
-    t.row("npyz write Vec<f32> 64 MiB", w, "memcpy fresh", fresh);
+    row("npyz write Vec<f32> 64 MiB", w, "memcpy fresh", fresh);
     let arr = Array1::from(data.clone());
     let w = median(reps, || {
         let mut out = Vec::new();
         arr.write_npy(&mut out).unwrap();
         out
     });
-    t.row(
+    row(
         "ndarray-npy write Array1<f32> 64 MiB",
         w,
         "memcpy fresh",
@@ -162,7 +155,7 @@ fn main() {
 
     let file = serde_npy::to_vec(&data).unwrap();
     let r = median(reps, || serde_npy::from_slice::<Vec<f32>>(&file).unwrap());
-    let tgt_from_slice = t.row(
+    let tgt_from_slice = row(
         "serde-npy from_slice::<Vec<f32>> 64 MiB",
         r,
         "memcpy fresh",
@@ -178,7 +171,7 @@ fn main() {
         }
         v
     });
-    t.row(
+    row(
         "floor: push loop into a Vec<f32>, no serde",
         floor,
         "memcpy fresh",
@@ -189,7 +182,7 @@ fn main() {
             .unwrap()
             .into_vec()
     });
-    t.row(
+    row(
         "serde-npy ArrayView<f32>::into_vec (bulk copy)",
         r,
         "memcpy fresh",
@@ -217,7 +210,7 @@ fn main() {
     let r = median(reps, || {
         serde_npy::from_slice::<Vec<f32>>(&be_file).unwrap()
     });
-    let tgt_be = t.row(
+    let tgt_be = row(
         "serde-npy from_slice::<Vec<f32>> big-endian",
         r,
         "memcpy fresh",
@@ -229,9 +222,9 @@ fn main() {
             .into_vec::<f32>()
             .unwrap()
     });
-    t.row("npyz read Vec<f32> 64 MiB", r, "memcpy fresh", fresh);
+    row("npyz read Vec<f32> 64 MiB", r, "memcpy fresh", fresh);
     let r = median(reps, || Array1::<f32>::read_npy(&file[..]).unwrap());
-    t.row(
+    row(
         "ndarray-npy read Array1<f32> 64 MiB",
         r,
         "memcpy fresh",
@@ -251,9 +244,9 @@ fn main() {
         data: d2.clone(),
     };
     let w = median(reps, || serde_npy::to_vec(&c).unwrap());
-    t.row("serde-npy to_vec 2-D f64 C order", w, "memcpy fresh", fresh);
+    row("serde-npy to_vec 2-D f64 C order", w, "memcpy fresh", fresh);
     let w = median(reps, || serde_npy::to_vec(&f).unwrap());
-    t.row(
+    row(
         "serde-npy to_vec 2-D f64 Fortran order",
         w,
         "memcpy fresh",
@@ -264,7 +257,7 @@ fn main() {
     let r = median(reps, || {
         serde_npy::from_slice::<Shaped<f64>>(&cfile).unwrap()
     });
-    t.row(
+    row(
         "serde-npy from_slice 2-D f64 C order",
         r,
         "memcpy fresh",
@@ -273,7 +266,7 @@ fn main() {
     let r = median(reps, || {
         serde_npy::from_slice::<ShapedF<f64>>(&ffile).unwrap()
     });
-    t.row(
+    row(
         "serde-npy from_slice 2-D f64 Fortran (file order)",
         r,
         "memcpy fresh",
@@ -282,7 +275,7 @@ fn main() {
     let r = median(reps, || {
         serde_npy::from_slice::<Shaped<f64>>(&ffile).unwrap()
     });
-    t.row(
+    row(
         "serde-npy from_slice 2-D f64 Fortran → C order",
         r,
         "memcpy fresh",
@@ -294,7 +287,7 @@ fn main() {
         a2.write_npy(&mut out).unwrap();
         out
     });
-    t.row(
+    row(
         "ndarray-npy write 2-D f64 C order",
         w,
         "memcpy fresh",
@@ -306,16 +299,16 @@ fn main() {
         a2f.write_npy(&mut out).unwrap();
         out
     });
-    t.row(
+    row(
         "ndarray-npy write 2-D f64 Fortran order",
         w,
         "memcpy fresh",
         fresh,
     );
     let r = median(reps, || Array2::<f64>::read_npy(&cfile[..]).unwrap());
-    t.row("ndarray-npy read 2-D f64 C order", r, "memcpy fresh", fresh);
+    row("ndarray-npy read 2-D f64 C order", r, "memcpy fresh", fresh);
     let r = median(reps, || Array2::<f64>::read_npy(&ffile[..]).unwrap());
-    t.row(
+    row(
         "ndarray-npy read 2-D f64 Fortran order",
         r,
         "memcpy fresh",
@@ -335,14 +328,14 @@ fn main() {
         .collect();
     let rec_raw = vec![0u8; nrec * 16];
     let rec_fresh = median(reps, || memcpy_fresh(&rec_raw));
-    t.row(
+    row(
         "memcpy 64 MiB (records baseline)",
         rec_fresh,
         "memcpy fresh",
         rec_fresh,
     );
     let w = median(reps, || serde_npy::to_vec(&recs).unwrap());
-    let tgt_rec_w = t.row(
+    let tgt_rec_w = row(
         "serde-npy to_vec 4 Mi records",
         w,
         "memcpy fresh",
@@ -359,7 +352,7 @@ fn main() {
         }
         out
     });
-    t.row(
+    row(
         "floor: field stores per record, no serde",
         w,
         "memcpy fresh",
@@ -367,7 +360,7 @@ fn main() {
     );
     let rfile = serde_npy::to_vec(&recs).unwrap();
     let r = median(reps, || serde_npy::from_slice::<Vec<Rec>>(&rfile).unwrap());
-    let tgt_rec_r = t.row(
+    let tgt_rec_r = row(
         "serde-npy from_slice 4 Mi records",
         r,
         "memcpy fresh",
@@ -387,7 +380,7 @@ fn main() {
         }
         v
     });
-    t.row(
+    row(
         "floor: push loop of records, no serde",
         r,
         "memcpy fresh",
@@ -405,14 +398,14 @@ fn main() {
         wr.finish().unwrap();
         out
     });
-    t.row("npyz write 4 Mi records", w, "memcpy fresh", rec_fresh);
+    row("npyz write 4 Mi records", w, "memcpy fresh", rec_fresh);
     let r = median(reps, || {
         npyz::NpyFile::new(&rfile[..])
             .unwrap()
             .into_vec::<Rec>()
             .unwrap()
     });
-    t.row("npyz read 4 Mi records", r, "memcpy fresh", rec_fresh);
+    row("npyz read 4 Mi records", r, "memcpy fresh", rec_fresh);
     drop((recs, rfile, rec_raw));
 
     // --- many small arrays: one 4×4 f32 write + read
@@ -466,13 +459,13 @@ fn main() {
         "serde-npy 4x4 f32 write+read",
         ours.as_secs_f64() * 1e6
     );
-    t.row(
+    row(
         "ndarray-npy 4x4 f32 write+read (per op)",
         nd,
         "serde-npy 4x4",
         ours,
     );
-    t.row(
+    row(
         "npyz 4x4 f32 write+read (per op)",
         nz,
         "serde-npy 4x4",
@@ -487,13 +480,13 @@ fn main() {
     };
     let bare_w = median(reps * 4, || serde_npy::to_vec(&field).unwrap());
     let emb_w = median(reps * 4, || rmp_serde::to_vec_named(&msg).unwrap());
-    t.row(
+    row(
         "serde-npy to_vec 4 MiB f32 (bare)",
         bare_w,
         "bare to_vec",
         bare_w,
     );
-    let tgt_msg_w = t.row(
+    let tgt_msg_w = row(
         "rmp-serde + with helper, 4 MiB f32 field",
         emb_w,
         "bare to_vec",
@@ -507,20 +500,18 @@ fn main() {
     let emb_r = median(reps * 4, || {
         rmp_serde::from_slice::<Message>(&packed).unwrap()
     });
-    t.row(
+    row(
         "serde-npy from_slice 4 MiB f32 (bare)",
         bare_r,
         "bare from_slice",
         bare_r,
     );
-    let tgt_msg_r = t.row(
+    let tgt_msg_r = row(
         "rmp-serde + with helper, read 4 MiB f32 field",
         emb_r,
         "bare from_slice",
         bare_r,
     );
-    let _ = t.rows.len();
-
     println!("\ntargets (issue #4), as measured in this run:");
     let small_us = ours.as_secs_f64() * 1e6;
     for (what, got, limit, unit) in [

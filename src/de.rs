@@ -719,8 +719,7 @@ struct AxisAccess<'d, 'm, L> {
 
 impl<'d, 'm, L: Copy> AxisAccess<'d, 'm, L> {
     fn new(view: View<'d, 'm, L>) -> Self {
-        let last = view.axis + 1 == view.shape.len();
-        let kind = if last {
+        let kind = if view.axis + 1 == view.shape.len() {
             LeafKind::of(view.dtype)
         } else {
             LeafKind::Other
@@ -813,8 +812,9 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> RecordAccess<'d, 'm, L> {
                     bytes,
                     kind,
                     origin: Origin::Field {
-                        record: &self.view,
+                        parent: &self.view,
                         field: f,
+                        offset,
                     },
                 });
             }
@@ -1165,13 +1165,8 @@ enum Origin<'a, 'd, 'm, L> {
         parent: &'a View<'d, 'm, L>,
         offset: usize,
     },
-    /// A scalar field of the record at `record`.
+    /// A scalar record field at `offset` in `parent.data`.
     Field {
-        record: &'a View<'d, 'm, L>,
-        field: &'m Field,
-    },
-    /// A scalar field at `offset` in `parent.data`.
-    Part {
         parent: &'a View<'d, 'm, L>,
         field: &'m Field,
         offset: usize,
@@ -1191,10 +1186,7 @@ impl<'d, 'm, L: Copy> Elem<'_, 'd, 'm, L> {
                 top: false,
                 ..*parent
             },
-            Origin::Field { record, field } => {
-                record.sub(&field.dtype, &field.shape, record.offset + field.offset)
-            }
-            Origin::Part {
+            Origin::Field {
                 parent,
                 field,
                 offset,
@@ -1562,7 +1554,7 @@ impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FieldsAccess<'a, 
                     .deserialize(Elem {
                         bytes,
                         kind,
-                        origin: Origin::Part {
+                        origin: Origin::Field {
                             parent: self.parent,
                             field: f,
                             offset: self.offset + f.offset,
