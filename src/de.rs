@@ -1490,16 +1490,19 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for RunElem<'_, '_, 'd
                 // the slice a panic path.
                 let (bytes, tail) = rest.split_at(run.itemsize.min(rest.len()));
                 run.rest = tail;
-                return visit_whole(
-                    visitor,
-                    FieldsAccess {
-                        bytes,
-                        record,
-                        next: 0,
-                        parent: run.parent,
-                        offset,
-                    },
-                );
+                let unread = Cell::new(0);
+                let value = visitor.visit_seq(FieldsAccess {
+                    bytes,
+                    record,
+                    next: 0,
+                    parent: run.parent,
+                    offset,
+                    unread: &unread,
+                })?;
+                return match unread.get() {
+                    0 => Ok(value),
+                    n => Err(fields_leftover(record, n, run.parent)),
+                };
             }
         }
         self.full().deserialize_struct(name, fields, visitor)
@@ -1516,6 +1519,28 @@ struct FieldsAccess<'a, 'd, 'm, L> {
     parent: &'a View<'d, 'm, L>,
     /// Offset of the record in `parent.data`.
     offset: usize,
+    /// Set on drop to the number of fields the visitor left unread. The
+    /// visitor takes this access by value: behind `&mut`, serde's forwarding
+    /// `next_element` is a call per field that does not inline.
+    unread: &'a Cell<usize>,
+}
+
+impl<L> Drop for FieldsAccess<'_, '_, '_, L> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.unread
+            .set(self.record.fields().len().saturating_sub(self.next));
+    }
+}
+
+/// The error for a struct visitor that read fewer fields than its record has.
+#[cold]
+fn fields_leftover<L>(record: &Record, unread: usize, parent: &View<'_, '_, L>) -> Error {
+    let n = record.fields().len();
+    Error::TypeMismatch {
+        expected: format!("a sequence of {} fields", n - unread),
+        found: format!("a record of {n} fields {}", parent.dtype),
+    }
 }
 
 impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> FieldsAccess<'a, 'd, 'm, L> {
@@ -1524,16 +1549,6 @@ impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> FieldsAccess<'a, 'd, 'm, L> {
     #[inline(never)]
     fn general<T: DeserializeSeed<'de>>(&self, seed: T, f: &'m Field) -> Result<T::Value> {
         seed.deserialize(self.parent.sub(&f.dtype, &f.shape, self.offset + f.offset))
-    }
-}
-
-impl<L> Leftover for FieldsAccess<'_, '_, '_, L> {
-    fn leftover(&self) -> Option<Error> {
-        let n = self.record.fields().len();
-        (self.next < n).then(|| Error::TypeMismatch {
-            expected: format!("a sequence of {} fields", self.next),
-            found: format!("a record of {n} fields {}", self.parent.dtype),
-        })
     }
 }
 
@@ -1564,6 +1579,12 @@ impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FieldsAccess<'a, 
             }
         }
         self.general(seed, f).map(Some)
+    }
+
+    // Overridden only to force inlining into the struct's visitor.
+    #[inline(always)]
+    fn next_element<T: Deserialize<'de>>(&mut self) -> Result<Option<T>> {
+        self.next_element_seed(std::marker::PhantomData)
     }
 
     fn size_hint(&self) -> Option<usize> {

@@ -432,6 +432,31 @@ struct Point {
     id: u32,
 }
 
+/// Asks for `Point`'s fields by name, then reads only the first two.
+#[derive(Debug)]
+struct FirstTwo;
+
+impl<'de> Deserialize<'de> for FirstTwo {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Two;
+        impl<'de> serde::de::Visitor<'de> for Two {
+            type Value = FirstTwo;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a point")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<FirstTwo, A::Error> {
+                a.next_element::<f32>()?;
+                a.next_element::<f32>()?;
+                Ok(FirstTwo)
+            }
+        }
+        d.deserialize_struct("Point", &["x", "y", "id"], Two)
+    }
+}
+
 #[derive(Serialize, Deserialize, PartialEq, Debug)]
 struct Inner {
     a: i16,
@@ -648,6 +673,9 @@ fn read_dimensionality_must_match() {
     }])
     .unwrap();
     let e = from_slice::<Vec<(f32, f32)>>(&b).unwrap_err();
+    assert!(e.to_string().contains("a sequence of 2 fields"), "{e}");
+    // So must a struct visitor that names every field but stops early.
+    let e = from_slice::<Vec<FirstTwo>>(&b).unwrap_err();
     assert!(e.to_string().contains("a sequence of 2 fields"), "{e}");
     // Complex numbers have two parts.
     let e = from_slice::<Vec<(f64,)>>(&npy("dtype_c16_le")).unwrap_err();
