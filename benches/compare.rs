@@ -85,6 +85,23 @@ struct Message {
     field: Vec<f32>,
 }
 
+/// The floor of any writer that takes elements one at a time and streams
+/// them through a fixed buffer, as `to_writer` must for an `io::Write`: a
+/// bounds-checked store per element and a copy per chunk, without serde.
+#[inline(never)]
+fn stream_through_chunk(data: &[f32], chunk: &mut [u8], out: &mut Vec<u8>) {
+    let mut pos = 0;
+    for x in data {
+        if pos + 4 > chunk.len() {
+            out.extend_from_slice(&chunk[..pos]);
+            pos = 0;
+        }
+        chunk[pos..pos + 4].copy_from_slice(&x.to_le_bytes());
+        pos += 4;
+    }
+    out.extend_from_slice(&chunk[..pos]);
+}
+
 fn main() {
     let reps = reps();
     println!("{:<52} {:>13}   ratio baseline", "case", "median");
@@ -129,20 +146,8 @@ fn main() {
     );
     let mut chunk = vec![0u8; 64 * 1024];
     let w = median(reps, || {
-        // The floor of any writer that takes elements one at a time and
-        // streams them through a fixed buffer, as `to_writer` must for an
-        // `io::Write`: a bounds-checked store per element, a copy per chunk.
         reuse.clear();
-        let mut pos = 0;
-        for x in black_box(&data) {
-            if pos + 4 > chunk.len() {
-                reuse.extend_from_slice(&chunk[..pos]);
-                pos = 0;
-            }
-            chunk[pos..pos + 4].copy_from_slice(&x.to_le_bytes());
-            pos += 4;
-        }
-        reuse.extend_from_slice(&chunk[..pos]);
+        stream_through_chunk(black_box(&data), &mut chunk, &mut reuse);
         reuse.len()
     });
     row(
