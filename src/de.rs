@@ -1174,37 +1174,46 @@ enum Origin<'a, 'd, 'm, L> {
 }
 
 impl<'d, 'm, L: Copy> Elem<'_, 'd, 'm, L> {
-    /// By value, and out of line: taking `&self` would keep every element's
-    /// `Elem` in memory on the fast path too.
-    #[cold]
-    #[inline(never)]
+    /// The element's general view, built out of line from the origin's
+    /// fields: handing the `Elem` itself to an out-of-line call, by value or
+    /// by reference, would keep every element's `Elem` in memory on the fast
+    /// path too.
+    #[inline(always)]
     fn full(self) -> View<'d, 'm, L> {
         match self.origin {
-            Origin::Axis { parent, offset } => View {
-                offset,
-                axis: parent.shape.len(),
-                top: false,
-                ..*parent
-            },
+            Origin::Axis { parent, offset } => leaf_at(parent, offset),
             Origin::Field {
                 parent,
                 field,
                 offset,
-            } => parent.sub(&field.dtype, &field.shape, offset),
+            } => field_at(parent, field, offset),
         }
     }
+}
+
+/// The view of scalar record field `field` at byte `offset` of `parent`.
+#[cold]
+#[inline(never)]
+fn field_at<'d, 'm, L: Copy>(
+    parent: &View<'d, 'm, L>,
+    field: &'m Field,
+    offset: usize,
+) -> View<'d, 'm, L> {
+    parent.sub(&field.dtype, &field.shape, offset)
 }
 
 macro_rules! elem_fast {
     ($($method:ident: $kind:ident => $ty:ty, $visit:ident;)*) => {$(
         #[inline(always)]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-            if let LeafKind::$kind(order) = self.kind {
-                if let Ok(b) = <[u8; std::mem::size_of::<$ty>()]>::try_from(self.bytes) {
-                    return visitor.$visit(match order {
-                        ByteOrder::Little => <$ty>::from_le_bytes(b),
-                        ByteOrder::Big => <$ty>::from_be_bytes(b),
-                    });
+            // Little-endian first, as one compare of the kind: it is what
+            // NumPy writes on every common machine.
+            if let Ok(b) = <[u8; std::mem::size_of::<$ty>()]>::try_from(self.bytes) {
+                if self.kind == LeafKind::$kind(ByteOrder::Little) {
+                    return visitor.$visit(<$ty>::from_le_bytes(b));
+                }
+                if self.kind == LeafKind::$kind(ByteOrder::Big) {
+                    return visitor.$visit(<$ty>::from_be_bytes(b));
                 }
             }
             self.full().$method(visitor)
