@@ -12,7 +12,7 @@ use std::io::Read;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::Deserialize;
 
-use crate::dtype::{ByteOrder, Dtype, Field, LeafKind, Record, COMPLEX_PAIR};
+use crate::dtype::{ByteOrder, Dtype, LeafKind, Record, COMPLEX_PAIR};
 use crate::error::{shape_repr, Error, Result};
 use crate::header::{read_full, Header, ReadOptions};
 use crate::ser::F16_NEWTYPE;
@@ -802,21 +802,24 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> RecordAccess<'d, 'm, L> {
     /// path, the rest (subarrays, strings, nested records) through a [`View`].
     #[inline(always)]
     fn field<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value> {
-        let f = &self.record.fields()[self.next];
-        let (kind, size) = self.record.leaf(self.next);
+        let index = self.next;
+        let f = &self.record.fields()[index];
         self.next += 1;
         let offset = self.view.offset + f.offset;
-        if kind != LeafKind::Other {
-            if let Some(bytes) = self.view.data.get(offset..offset + size) {
-                return seed.deserialize(Elem {
-                    bytes,
-                    kind,
-                    origin: Origin::Field {
-                        parent: &self.view,
-                        field: f,
-                        offset,
-                    },
-                });
+        if let Some(leaf) = self.record.leaf(index) {
+            if leaf.kind != LeafKind::Other {
+                if let Some(bytes) = self.view.data.get(offset..offset + leaf.size) {
+                    return seed.deserialize(Elem {
+                        bytes,
+                        kind: leaf.kind,
+                        origin: Origin::Field {
+                            parent: &self.view,
+                            record: self.record,
+                            index,
+                            offset,
+                        },
+                    });
+                }
             }
         }
         seed.deserialize(self.view.sub(&f.dtype, &f.shape, offset))
@@ -1165,10 +1168,11 @@ enum Origin<'a, 'd, 'm, L> {
         parent: &'a View<'d, 'm, L>,
         offset: usize,
     },
-    /// A scalar record field at `offset` in `parent.data`.
+    /// Scalar field `index` of `record`, at `offset` in `parent.data`.
     Field {
         parent: &'a View<'d, 'm, L>,
-        field: &'m Field,
+        record: &'m Record,
+        index: usize,
         offset: usize,
     },
 }
@@ -1184,22 +1188,28 @@ impl<'d, 'm, L: Copy> Elem<'_, 'd, 'm, L> {
             Origin::Axis { parent, offset } => leaf_at(parent, offset),
             Origin::Field {
                 parent,
-                field,
+                record,
+                index,
                 offset,
-            } => field_at(parent, field, offset),
+            } => field_at(parent, record, index, offset),
         }
     }
 }
 
-/// The view of scalar record field `field` at byte `offset` of `parent`.
+/// The view of field `index` of `record` at byte `offset` of `parent`.
 #[cold]
 #[inline(never)]
 fn field_at<'d, 'm, L: Copy>(
     parent: &View<'d, 'm, L>,
-    field: &'m Field,
+    record: &'m Record,
+    index: usize,
     offset: usize,
 ) -> View<'d, 'm, L> {
-    parent.sub(&field.dtype, &field.shape, offset)
+    match record.fields().get(index) {
+        Some(f) => parent.sub(&f.dtype, &f.shape, offset),
+        // Unreachable: `index` came from the record's leaves, one per field.
+        None => leaf_at(parent, offset),
+    }
 }
 
 macro_rules! elem_fast {
@@ -1209,10 +1219,10 @@ macro_rules! elem_fast {
             // Little-endian first, as one compare of the kind: it is what
             // NumPy writes on every common machine.
             if let Ok(b) = <[u8; std::mem::size_of::<$ty>()]>::try_from(self.bytes) {
-                if self.kind == LeafKind::$kind(ByteOrder::Little) {
+                if matches!(self.kind, LeafKind::$kind(ByteOrder::Little)) {
                     return visitor.$visit(<$ty>::from_le_bytes(b));
                 }
-                if self.kind == LeafKind::$kind(ByteOrder::Big) {
+                if matches!(self.kind, LeafKind::$kind(ByteOrder::Big)) {
                     return visitor.$visit(<$ty>::from_be_bytes(b));
                 }
             }
@@ -1556,8 +1566,9 @@ impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> FieldsAccess<'a, 'd, 'm, L> {
     /// Subarray, string and nested record fields, out of line so that the
     /// scalar path stays small enough to inline into the struct's visitor.
     #[inline(never)]
-    fn general<T: DeserializeSeed<'de>>(&self, seed: T, f: &'m Field) -> Result<T::Value> {
-        seed.deserialize(self.parent.sub(&f.dtype, &f.shape, self.offset + f.offset))
+    fn general<T: DeserializeSeed<'de>>(&self, seed: T, index: usize) -> Result<T::Value> {
+        let offset = self.offset + self.record.leaf(index).map_or(0, |l| l.offset);
+        seed.deserialize(field_at(self.parent, self.record, index, offset))
     }
 }
 
@@ -1566,28 +1577,28 @@ impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FieldsAccess<'a, 
 
     #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
-        let i = self.next;
-        let Some(f) = self.record.fields().get(i) else {
+        let index = self.next;
+        let Some(leaf) = self.record.leaf(index) else {
             return Ok(None);
         };
-        self.next = i + 1;
-        let (kind, size) = self.record.leaf(i);
-        if kind != LeafKind::Other {
-            if let Some(bytes) = self.bytes.get(f.offset..f.offset + size) {
+        self.next = index + 1;
+        if leaf.kind != LeafKind::Other {
+            if let Some(bytes) = self.bytes.get(leaf.offset..leaf.offset + leaf.size) {
                 return seed
                     .deserialize(Elem {
                         bytes,
-                        kind,
+                        kind: leaf.kind,
                         origin: Origin::Field {
                             parent: self.parent,
-                            field: f,
-                            offset: self.offset + f.offset,
+                            record: self.record,
+                            index,
+                            offset: self.offset + leaf.offset,
                         },
                     })
                     .map(Some);
             }
         }
-        self.general(seed, f).map(Some)
+        self.general(seed, index).map(Some)
     }
 
     // Overridden only to force inlining into the struct's visitor.

@@ -94,10 +94,18 @@ pub struct Record {
     /// NumPy keeps that nesting in `descr` and treats it as a different dtype
     /// from `('c', '<f8', (2, 5))`. Empty when no field nests.
     levels: Vec<Vec<usize>>,
-    /// Per field: its scalar kind and size, or `Other` for subarrays and
-    /// non-numeric fields. Derived from `fields`, kept for the reader's
-    /// per-record path.
-    leaves: Vec<(LeafKind, usize)>,
+    /// Per field, in one array so that a record's per-field path reads one
+    /// entry: its scalar kind, size and offset (`Other` for subarrays and
+    /// non-numeric fields). Derived from `fields`, so as long as it.
+    leaves: Vec<Leaf>,
+}
+
+/// A record field as the per-record paths see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Leaf {
+    pub(crate) kind: LeafKind,
+    pub(crate) size: usize,
+    pub(crate) offset: usize,
 }
 
 /// One field of a [`Record`].
@@ -132,10 +140,15 @@ impl Record {
         let leaves = fields
             .iter()
             .map(|f| {
-                if f.shape.is_empty() {
+                let (kind, size) = if f.shape.is_empty() {
                     (LeafKind::of(&f.dtype), f.dtype.itemsize())
                 } else {
                     (LeafKind::Other, 0)
+                };
+                Leaf {
+                    kind,
+                    size,
+                    offset: f.offset,
                 }
             })
             .collect();
@@ -147,10 +160,10 @@ impl Record {
         }
     }
 
-    /// Field `i`'s scalar kind and size (`Other` for anything else).
+    /// Field `i`'s scalar kind, size and offset; `None` past the last field.
     #[inline]
-    pub(crate) fn leaf(&self, i: usize) -> (LeafKind, usize) {
-        self.leaves.get(i).copied().unwrap_or((LeafKind::Other, 0))
+    pub(crate) fn leaf(&self, i: usize) -> Option<Leaf> {
+        self.leaves.get(i).copied()
     }
 }
 

@@ -1970,8 +1970,8 @@ impl<'a> RecordFiller<'a> {
             _ => return Err(field_order_error(self.record, i, key)),
         };
         let (kind, size) = match self.record.leaf(i) {
-            (LeafKind::Other, _) => (LeafKind::Other, f.size()),
-            leaf => leaf,
+            Some(leaf) if leaf.kind != LeafKind::Other => (leaf.kind, leaf.size),
+            _ => (LeafKind::Other, f.size()),
         };
         self.next = i + 1;
         let Some(buf) = self.dst.get_mut(f.offset..f.offset + size) else {
