@@ -921,8 +921,9 @@ struct TuplePlanner {
     /// tuple turned out heterogeneous (the plans become record fields).
     own: Vec<Plan>,
     heterogeneous: bool,
-    /// While every element so far was the same plain number: its kind, so
-    /// that the next one is checked by [`ScalarProbe`] instead of planned.
+    /// While every element so far had the same plan, a plain number or an
+    /// array of them: that number's kind, so that the next element is
+    /// checked by [`ShapeProbe`] instead of planned.
     scalar: Option<LeafKind>,
 }
 
@@ -938,9 +939,9 @@ impl TuplePlanner {
     }
 
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PlanError> {
-        if let Some(kind) = self.scalar {
-            // The same number again changes nothing but the count.
-            if value.serialize(ScalarProbe).ok() == Some(kind) {
+        if let (Some(kind), Some(acc)) = (self.scalar, &self.acc) {
+            // The same plan again changes nothing but the count.
+            if value.serialize(ShapeProbe { dims: &acc.dims }).ok() == Some(kind) {
                 self.count += 1;
                 return Ok(());
             }
@@ -949,9 +950,9 @@ impl TuplePlanner {
         self.push(p)?;
         self.scalar = match &self.acc {
             Some(Plan {
-                dims,
                 elem: Elem::Scalar(d),
-            }) if dims.is_empty() && !self.heterogeneous && self.own.is_empty() => {
+                ..
+            }) if !self.heterogeneous && self.own.is_empty() => {
                 Some(LeafKind::of(d)).filter(|k| *k != LeafKind::Other)
             }
             _ => None,
@@ -1036,12 +1037,15 @@ impl ser::SerializeTupleStruct for TuplePlanner {
     }
 }
 
-/// Asks a value whether it is one plain number, and which: cheaper than a
-/// [`Plan`] for the elements of Rust arrays, which serialize as tuples and
-/// so cannot stop planning after the first element.
-struct ScalarProbe;
+/// Asks a value whether it is an array of shape `dims` (one number when
+/// empty) of plain numbers of one kind, and which kind. Cheaper than a
+/// [`Plan`], and allocation-free, for the elements of Rust arrays, which
+/// serialize as tuples and so cannot stop planning after the first element.
+struct ShapeProbe<'p> {
+    dims: &'p [usize],
+}
 
-/// A value that is not one plain number.
+/// A value that is not such an array; it gets planned instead.
 #[derive(Debug)]
 struct NotScalar;
 
@@ -1063,7 +1067,11 @@ macro_rules! probe_scalar {
     ($($method:ident: $ty:ty => $dtype:expr;)*) => {$(
         #[inline]
         fn $method(self, _v: $ty) -> Result<LeafKind, NotScalar> {
-            Ok(LeafKind::of(&$dtype))
+            if self.dims.is_empty() {
+                Ok(LeafKind::of(&$dtype))
+            } else {
+                Err(NotScalar)
+            }
         }
     )*};
 }
@@ -1076,12 +1084,12 @@ macro_rules! not_scalar {
     )*};
 }
 
-impl ser::Serializer for ScalarProbe {
+impl<'p> ser::Serializer for ShapeProbe<'p> {
     type Ok = LeafKind;
     type Error = NotScalar;
-    type SerializeSeq = ser::Impossible<LeafKind, NotScalar>;
-    type SerializeTuple = ser::Impossible<LeafKind, NotScalar>;
-    type SerializeTupleStruct = ser::Impossible<LeafKind, NotScalar>;
+    type SerializeSeq = AxisProbe<'p>;
+    type SerializeTuple = AxisProbe<'p>;
+    type SerializeTupleStruct = AxisProbe<'p>;
     type SerializeTupleVariant = ser::Impossible<LeafKind, NotScalar>;
     type SerializeMap = ser::Impossible<LeafKind, NotScalar>;
     type SerializeStruct = ser::Impossible<LeafKind, NotScalar>;
@@ -1099,9 +1107,6 @@ impl ser::Serializer for ScalarProbe {
         serialize_unit() -> LeafKind;
         serialize_unit_struct(n: &'static str) -> LeafKind;
         serialize_unit_variant(n: &'static str, i: u32, v: &'static str) -> LeafKind;
-        serialize_seq(l: Option<usize>) -> Self::SerializeSeq;
-        serialize_tuple(l: usize) -> Self::SerializeTuple;
-        serialize_tuple_struct(n: &'static str, l: usize) -> Self::SerializeTupleStruct;
         serialize_tuple_variant(n: &'static str, i: u32, v: &'static str, l: usize) -> Self::SerializeTupleVariant;
         serialize_map(l: Option<usize>) -> Self::SerializeMap;
         serialize_struct(n: &'static str, l: usize) -> Self::SerializeStruct;
@@ -1110,6 +1115,28 @@ impl ser::Serializer for ScalarProbe {
 
     fn serialize_some<T: Serialize + ?Sized>(self, _v: &T) -> Result<LeafKind, NotScalar> {
         Err(NotScalar)
+    }
+    // Sequences and tuples alike: the planner gives both an axis.
+    fn serialize_seq(self, _len: Option<usize>) -> Result<AxisProbe<'p>, NotScalar> {
+        match self.dims.split_first() {
+            Some((&expected, rest)) => Ok(AxisProbe {
+                rest,
+                expected,
+                count: 0,
+                kind: None,
+            }),
+            None => Err(NotScalar),
+        }
+    }
+    fn serialize_tuple(self, len: usize) -> Result<AxisProbe<'p>, NotScalar> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<AxisProbe<'p>, NotScalar> {
+        self.serialize_seq(Some(len))
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
@@ -1131,6 +1158,58 @@ impl ser::Serializer for ScalarProbe {
     ) -> Result<LeafKind, NotScalar> {
         Err(NotScalar)
     }
+}
+
+/// One axis of a [`ShapeProbe`]: every element the same shape and kind.
+struct AxisProbe<'p> {
+    rest: &'p [usize],
+    expected: usize,
+    count: usize,
+    kind: Option<LeafKind>,
+}
+
+impl AxisProbe<'_> {
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), NotScalar> {
+        if self.count == self.expected {
+            return Err(NotScalar);
+        }
+        let kind = value.serialize(ShapeProbe { dims: self.rest })?;
+        if self.kind.is_some_and(|k| k != kind) {
+            return Err(NotScalar);
+        }
+        self.kind = Some(kind);
+        self.count += 1;
+        Ok(())
+    }
+
+    /// The kind, if every element came; an empty axis has none to tell.
+    fn finish(self) -> Result<LeafKind, NotScalar> {
+        match self.kind {
+            Some(kind) if self.count == self.expected => Ok(kind),
+            _ => Err(NotScalar),
+        }
+    }
+}
+
+macro_rules! axis_probe {
+    ($($trait:ident::$method:ident;)*) => {$(
+        impl ser::$trait for AxisProbe<'_> {
+            type Ok = LeafKind;
+            type Error = NotScalar;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), NotScalar> {
+                self.element(value)
+            }
+            fn end(self) -> Result<LeafKind, NotScalar> {
+                self.finish()
+            }
+        }
+    )*};
+}
+
+axis_probe! {
+    SerializeSeq::serialize_element;
+    SerializeTuple::serialize_element;
+    SerializeTupleStruct::serialize_field;
 }
 
 struct StructPlanner<'t> {

@@ -584,6 +584,38 @@ fn rule_homogeneous_tuples_are_axes() {
         "[('f0', '<f8'), ('f1', '<f4')]",
         &[1],
     );
+    // Rows of Rust arrays, tuples and Vecs alike: after the first row, the
+    // others are checked against its shape and kind rather than planned, and
+    // any difference falls back to planning, with the same result.
+    round_trip(&[[1u16, 2, 3]; 2], "'<u2'", &[2, 3]);
+    round_trip(&([1i32, 2], (3i32, 4i32), vec![5i32, 6]), "'<i4'", &[3, 2]);
+    round_trip(&[[[1i8, 2], [3, 4]], [[5, 6], [7, 8]]], "'|i1'", &[2, 2, 2]);
+    fn header<T: Serialize>(value: &T) -> (String, Vec<usize>) {
+        let (_, h) = write(value);
+        (h.dtype.descr(), h.shape)
+    }
+    assert_eq!(
+        header(&([1i32, 2], [1.0f64, 2.0])),
+        ("[('f0', '<i4', (2,)), ('f1', '<f8', (2,))]".into(), vec![])
+    );
+    assert_eq!(
+        header(&([1i32, 2], [3i32, 4, 5])),
+        ("[('f0', '<i4', (2,)), ('f1', '<i4', (3,))]".into(), vec![])
+    );
+    assert_eq!(
+        header(&([[1u8; 2]; 2], [[2u8; 2]; 2], [[3u8; 3]; 2])),
+        (
+            "[('f0', '|u1', (2, 2)), ('f1', '|u1', (2, 2)), ('f2', '|u1', (2, 3))]".into(),
+            vec![]
+        )
+    );
+    assert_eq!(
+        header(&((1i32, 2i32), (3i32, 4i64))),
+        (
+            "[('f0', '<i4', (2,)), ('f1', [('f0', '<i4'), ('f1', '<i8')])]".into(),
+            vec![]
+        )
+    );
 }
 
 #[test]
