@@ -373,9 +373,11 @@ fn render(dtype: &Dtype, shape: &[usize], fortran_order: bool) -> (Vec<u8>, Vers
         const SPACES: &str = "                                ";
         text.push_str(&SPACES[..growth.min(SPACES.len())]);
     }
-    if text.is_ascii() || text.chars().all(|c| (c as u32) < 0x100) {
+    // Only a record's field names and titles can be other than ASCII.
+    let ascii = !matches!(dtype, Dtype::Record(_)) || text.is_ascii();
+    if ascii || text.chars().all(|c| (c as u32) < 0x100) {
         // Latin-1: each char below U+0100 is the byte of the same value.
-        let body: Vec<u8> = if text.is_ascii() {
+        let body: Vec<u8> = if ascii {
             text.into_bytes()
         } else {
             text.chars().map(|c| c as u8).collect()
