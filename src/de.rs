@@ -1433,15 +1433,17 @@ macro_rules! run_fast {
     ($($method:ident: $kind:ident => $ty:ty, $visit:ident;)*) => {$(
         #[inline(always)]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-            if let LeafKind::$kind(order) = self.run.kind {
-                const N: usize = std::mem::size_of::<$ty>();
-                let rest = self.run.rest;
-                if let Some(b) = rest.get(..N).and_then(|b| <[u8; N]>::try_from(b).ok()) {
+            const N: usize = std::mem::size_of::<$ty>();
+            let rest = self.run.rest;
+            if let Some(b) = rest.get(..N).and_then(|b| <[u8; N]>::try_from(b).ok()) {
+                // Little-endian first, as in `elem_fast!`.
+                if matches!(self.run.kind, LeafKind::$kind(ByteOrder::Little)) {
                     self.run.rest = &rest[N..];
-                    return visitor.$visit(match order {
-                        ByteOrder::Little => <$ty>::from_le_bytes(b),
-                        ByteOrder::Big => <$ty>::from_be_bytes(b),
-                    });
+                    return visitor.$visit(<$ty>::from_le_bytes(b));
+                }
+                if matches!(self.run.kind, LeafKind::$kind(ByteOrder::Big)) {
+                    self.run.rest = &rest[N..];
+                    return visitor.$visit(<$ty>::from_be_bytes(b));
                 }
             }
             self.full().$method(visitor)
