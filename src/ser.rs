@@ -902,9 +902,13 @@ fn seq_plan(count: usize, acc: Option<Plan>) -> Plan {
             elem: Elem::Unknown,
         },
         Some(p) => {
-            let mut dims = Vec::with_capacity(p.dims.len() + 1);
-            dims.push(count);
-            dims.extend_from_slice(&p.dims);
+            // The element's own dims, grown in place: nested axes then share
+            // one allocation (the room left covers the usual few axes).
+            let mut dims = p.dims;
+            if dims.len() == dims.capacity() {
+                dims.reserve(4);
+            }
+            dims.insert(0, count);
             Plan { dims, elem: p.elem }
         }
     }
