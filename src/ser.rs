@@ -1051,57 +1051,57 @@ struct ShapeProbe<'p> {
 
 /// A value that is not such an array; it gets planned instead.
 #[derive(Debug)]
-struct NotScalar;
+struct ProbeMiss;
 
-impl std::fmt::Display for NotScalar {
+impl std::fmt::Display for ProbeMiss {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("not a plain number")
+        f.write_str("not an array of plain numbers of one kind")
     }
 }
 
-impl std::error::Error for NotScalar {}
+impl std::error::Error for ProbeMiss {}
 
-impl ser::Error for NotScalar {
+impl ser::Error for ProbeMiss {
     fn custom<T: std::fmt::Display>(_msg: T) -> Self {
-        NotScalar
+        ProbeMiss
     }
 }
 
 macro_rules! probe_scalar {
     ($($method:ident: $ty:ty => $dtype:expr;)*) => {$(
         #[inline]
-        fn $method(self, _v: $ty) -> Result<LeafKind, NotScalar> {
+        fn $method(self, _v: $ty) -> Result<LeafKind, ProbeMiss> {
             if self.dims.is_empty() {
                 Ok(LeafKind::of(&$dtype))
             } else {
-                Err(NotScalar)
+                Err(ProbeMiss)
             }
         }
     )*};
 }
 
-macro_rules! not_scalar {
+macro_rules! probe_miss {
     ($($method:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
-        fn $method(self, $(_: $ty),*) -> Result<$ret, NotScalar> {
-            Err(NotScalar)
+        fn $method(self, $(_: $ty),*) -> Result<$ret, ProbeMiss> {
+            Err(ProbeMiss)
         }
     )*};
 }
 
 impl<'p> ser::Serializer for ShapeProbe<'p> {
     type Ok = LeafKind;
-    type Error = NotScalar;
+    type Error = ProbeMiss;
     type SerializeSeq = AxisProbe<'p>;
     type SerializeTuple = AxisProbe<'p>;
     type SerializeTupleStruct = AxisProbe<'p>;
-    type SerializeTupleVariant = ser::Impossible<LeafKind, NotScalar>;
-    type SerializeMap = ser::Impossible<LeafKind, NotScalar>;
-    type SerializeStruct = ser::Impossible<LeafKind, NotScalar>;
-    type SerializeStructVariant = ser::Impossible<LeafKind, NotScalar>;
+    type SerializeTupleVariant = ser::Impossible<LeafKind, ProbeMiss>;
+    type SerializeMap = ser::Impossible<LeafKind, ProbeMiss>;
+    type SerializeStruct = ser::Impossible<LeafKind, ProbeMiss>;
+    type SerializeStructVariant = ser::Impossible<LeafKind, ProbeMiss>;
 
     scalar_dtypes!(probe_scalar);
 
-    not_scalar! {
+    probe_miss! {
         serialize_i128(v: i128) -> LeafKind;
         serialize_u128(v: u128) -> LeafKind;
         serialize_char(v: char) -> LeafKind;
@@ -1117,11 +1117,11 @@ impl<'p> ser::Serializer for ShapeProbe<'p> {
         serialize_struct_variant(n: &'static str, i: u32, v: &'static str, l: usize) -> Self::SerializeStructVariant;
     }
 
-    fn serialize_some<T: Serialize + ?Sized>(self, _v: &T) -> Result<LeafKind, NotScalar> {
-        Err(NotScalar)
+    fn serialize_some<T: Serialize + ?Sized>(self, _v: &T) -> Result<LeafKind, ProbeMiss> {
+        Err(ProbeMiss)
     }
     // Sequences and tuples alike: the planner gives both an axis.
-    fn serialize_seq(self, _len: Option<usize>) -> Result<AxisProbe<'p>, NotScalar> {
+    fn serialize_seq(self, _len: Option<usize>) -> Result<AxisProbe<'p>, ProbeMiss> {
         match self.dims.split_first() {
             Some((&expected, rest)) => Ok(AxisProbe {
                 rest,
@@ -1129,27 +1129,27 @@ impl<'p> ser::Serializer for ShapeProbe<'p> {
                 count: 0,
                 kind: None,
             }),
-            None => Err(NotScalar),
+            None => Err(ProbeMiss),
         }
     }
-    fn serialize_tuple(self, len: usize) -> Result<AxisProbe<'p>, NotScalar> {
+    fn serialize_tuple(self, len: usize) -> Result<AxisProbe<'p>, ProbeMiss> {
         self.serialize_seq(Some(len))
     }
     fn serialize_tuple_struct(
         self,
         _name: &'static str,
         len: usize,
-    ) -> Result<AxisProbe<'p>, NotScalar> {
+    ) -> Result<AxisProbe<'p>, ProbeMiss> {
         self.serialize_seq(Some(len))
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         name: &'static str,
         value: &T,
-    ) -> Result<LeafKind, NotScalar> {
+    ) -> Result<LeafKind, ProbeMiss> {
         // f16 and complex are newtypes the planner treats specially.
         if name == F16_NEWTYPE || name == COMPLEX_NEWTYPE {
-            return Err(NotScalar);
+            return Err(ProbeMiss);
         }
         value.serialize(self)
     }
@@ -1159,8 +1159,8 @@ impl<'p> ser::Serializer for ShapeProbe<'p> {
         _i: u32,
         _v: &'static str,
         _value: &T,
-    ) -> Result<LeafKind, NotScalar> {
-        Err(NotScalar)
+    ) -> Result<LeafKind, ProbeMiss> {
+        Err(ProbeMiss)
     }
 }
 
@@ -1173,13 +1173,13 @@ struct AxisProbe<'p> {
 }
 
 impl AxisProbe<'_> {
-    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), NotScalar> {
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ProbeMiss> {
         if self.count == self.expected {
-            return Err(NotScalar);
+            return Err(ProbeMiss);
         }
         let kind = value.serialize(ShapeProbe { dims: self.rest })?;
         if self.kind.is_some_and(|k| k != kind) {
-            return Err(NotScalar);
+            return Err(ProbeMiss);
         }
         self.kind = Some(kind);
         self.count += 1;
@@ -1187,10 +1187,10 @@ impl AxisProbe<'_> {
     }
 
     /// The kind, if every element came; an empty axis has none to tell.
-    fn finish(self) -> Result<LeafKind, NotScalar> {
+    fn finish(self) -> Result<LeafKind, ProbeMiss> {
         match self.kind {
             Some(kind) if self.count == self.expected => Ok(kind),
-            _ => Err(NotScalar),
+            _ => Err(ProbeMiss),
         }
     }
 }
@@ -1199,11 +1199,11 @@ macro_rules! axis_probe {
     ($($trait:ident::$method:ident;)*) => {$(
         impl ser::$trait for AxisProbe<'_> {
             type Ok = LeafKind;
-            type Error = NotScalar;
-            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), NotScalar> {
+            type Error = ProbeMiss;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ProbeMiss> {
                 self.element(value)
             }
-            fn end(self) -> Result<LeafKind, NotScalar> {
+            fn end(self) -> Result<LeafKind, ProbeMiss> {
                 self.finish()
             }
         }
