@@ -71,6 +71,18 @@ fn row(name: &str, t: Duration, base_name: &str, base: Duration) -> f64 {
     ratio
 }
 
+fn memcpy_warm(buf: &mut Vec<u8>, src: &[u8]) -> usize {
+    buf.clear();
+    buf.extend_from_slice(src);
+    buf.len()
+}
+
+fn to_writer_reused(buf: &mut Vec<u8>, data: &[f32]) -> usize {
+    buf.clear();
+    serde_npy::to_writer(&mut *buf, data).unwrap();
+    buf.len()
+}
+
 fn memcpy_fresh(src: &[u8]) -> Vec<u8> {
     let mut v = Vec::with_capacity(src.len());
     v.extend_from_slice(src);
@@ -111,7 +123,8 @@ struct Message {
 /// them through a fixed buffer, as `to_writer` must for an `io::Write`: a
 /// bounds-checked store per element and a copy per chunk, without serde.
 #[inline(never)]
-fn stream_through_chunk(data: &[f32], chunk: &mut [u8], out: &mut Vec<u8>) {
+fn stream_through_chunk(data: &[f32], chunk: &mut [u8], out: &mut Vec<u8>) -> usize {
+    out.clear();
     let mut pos = 0;
     for x in data {
         if pos + 4 > chunk.len() {
@@ -122,6 +135,7 @@ fn stream_through_chunk(data: &[f32], chunk: &mut [u8], out: &mut Vec<u8>) {
         pos += 4;
     }
     out.extend_from_slice(&chunk[..pos]);
+    out.len()
 }
 
 /// The floor of any `Deserialize` of `Vec<T>` element by element: serde's
@@ -175,11 +189,7 @@ fn main() {
     let raw: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
     let fresh = median(reps, || memcpy_fresh(&raw));
     let mut warm_buf = Vec::with_capacity(raw.len() + 4096);
-    let warm = median(reps, || {
-        warm_buf.clear();
-        warm_buf.extend_from_slice(&raw);
-        warm_buf.len()
-    });
+    let warm = median(reps, || memcpy_warm(&mut warm_buf, &raw));
     row(
         "memcpy 64 MiB into a fresh Vec",
         fresh,
@@ -201,11 +211,7 @@ fn main() {
         || serde_npy::to_vec(&data).unwrap(),
     );
     let mut reuse = Vec::with_capacity(raw.len() + 4096);
-    let w = median(reps, || {
-        reuse.clear();
-        serde_npy::to_writer(&mut reuse, &data).unwrap();
-        reuse.len()
-    });
+    let w = median(reps, || to_writer_reused(&mut reuse, &data));
     row(
         "serde-npy to_writer into a reused Vec",
         w,
@@ -213,36 +219,18 @@ fn main() {
         warm,
     );
     let mut chunk = vec![0u8; 64 * 1024];
-    let floor_to_writer = paired(
-        reps,
-        || {
-            warm_buf.clear();
-            warm_buf.extend_from_slice(&raw);
-            warm_buf.len()
-        },
-        || {
-            reuse.clear();
-            stream_through_chunk(black_box(&data), &mut chunk, &mut reuse);
-            reuse.len()
-        },
-    );
     let tgt_to_writer = paired(
         reps,
-        || {
-            warm_buf.clear();
-            warm_buf.extend_from_slice(&raw);
-            warm_buf.len()
-        },
-        || {
-            reuse.clear();
-            serde_npy::to_writer(&mut reuse, &data).unwrap();
-            reuse.len()
-        },
+        || memcpy_warm(&mut warm_buf, &raw),
+        || to_writer_reused(&mut reuse, &data),
+    );
+    let floor_to_writer = paired(
+        reps,
+        || memcpy_warm(&mut warm_buf, &raw),
+        || stream_through_chunk(black_box(&data), &mut chunk, &mut reuse),
     );
     let w = median(reps, || {
-        reuse.clear();
-        stream_through_chunk(black_box(&data), &mut chunk, &mut reuse);
-        reuse.len()
+        stream_through_chunk(black_box(&data), &mut chunk, &mut reuse)
     });
     row(
         "floor: element stores through a 64 KiB chunk, no serde",
