@@ -58,17 +58,15 @@ fn paired<A, B>(reps: usize, mut base: impl FnMut() -> A, mut f: impl FnMut() ->
     ratios[ratios.len() / 2]
 }
 
-/// Prints one row; returns its ratio to the baseline.
-fn row(name: &str, t: Duration, base_name: &str, base: Duration) -> f64 {
-    let ratio = t.as_secs_f64() / base.as_secs_f64();
+/// Prints one row of the table, with its ratio to the baseline's median.
+fn row(name: &str, t: Duration, base_name: &str, base: Duration) {
     println!(
         "{:<52} {:>10.3} ms   {:>6.2}x {}",
         name,
         t.as_secs_f64() * 1e3,
-        ratio,
+        t.as_secs_f64() / base.as_secs_f64(),
         base_name
     );
-    ratio
 }
 
 fn memcpy_warm(buf: &mut Vec<u8>, src: &[u8]) -> usize {
