@@ -98,9 +98,6 @@ pub struct Record {
     /// entry: its scalar kind, size and offset (`Other` for subarrays and
     /// non-numeric fields). Derived from `fields`, so as long as it.
     leaves: Vec<Leaf>,
-    /// Whether the fields are plain numbers that tile the record exactly, so
-    /// that writing every field writes every byte. Derived from `fields`.
-    dense: bool,
 }
 
 /// A record field as the per-record paths see it.
@@ -154,26 +151,13 @@ impl Record {
                     offset: f.offset,
                 }
             })
-            .collect::<Vec<_>>();
-        let mut spans: Vec<(usize, usize)> = leaves.iter().map(|l| (l.offset, l.size)).collect();
-        spans.sort_unstable();
-        let dense = leaves.iter().all(|l| l.kind != LeafKind::Other)
-            && spans.iter().try_fold(0usize, |end, &(offset, size)| {
-                (offset == end).then(|| end.checked_add(size)).flatten()
-            }) == Some(itemsize);
+            .collect();
         Record {
             fields,
             itemsize,
             levels,
             leaves,
-            dense,
         }
-    }
-
-    /// Whether writing every field, all plain numbers, writes every byte.
-    #[inline]
-    pub(crate) fn is_dense(&self) -> bool {
-        self.dense
     }
 
     /// Field `i`'s scalar kind, size and offset; `None` past the last field.
@@ -947,21 +931,6 @@ mod tests {
         for bad in ["x", "<f3", "<f16", "", "<i2 ", "O", "|O8"] {
             assert!(bad.parse::<Dtype>().is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn dense_records_are_packed_plain_numbers() {
-        let dense = |descr: &str| match Dtype::from_descr(descr).unwrap() {
-            Dtype::Record(r) => r.is_dense(),
-            d => panic!("not a record: {d}"),
-        };
-        assert!(dense("[('x', '<f4'), ('y', '>u2'), ('z', '|u1')]"));
-        assert!(dense("[]"));
-        // Padding, a string, a subarray: some bytes are not a number's.
-        assert!(!dense("[('a', '<f4'), ('', '|V4')]"));
-        assert!(!dense("[('a', '<f4'), ('s', '|S3')]"));
-        assert!(!dense("[('a', '<f4'), ('v', '<f4', (2,))]"));
-        assert!(!dense("[('a', '<f4'), ('c', '<c8')]"));
     }
 
     #[test]

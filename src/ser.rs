@@ -87,8 +87,7 @@ pub fn to_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> Resul
         pos: 0,
     };
     let preamble = Preamble::new(&layout.dtype, &layout.shape, layout.fortran_order);
-    // `Preamble::write` writes every byte of its span.
-    let header = out.reserve(preamble.len(), false)?;
+    let header = out.reserve(preamble.len())?;
     preamble.write(header);
     emit(value, &layout, &mut out)?;
     out.flush()
@@ -146,9 +145,9 @@ trait Output {
         self.put(&bytes)
     }
     fn put_zeros(&mut self, n: usize) -> Result<()>;
-    /// Takes the next `n` bytes of output, to be filled in any order (a
-    /// record's fields): zeroed if `zeroed`, else to be overwritten whole.
-    fn reserve(&mut self, n: usize, zeroed: bool) -> Result<&mut [u8]>;
+    /// Takes the next `n` bytes of output, zeroed, to be filled in any order
+    /// (a record's fields).
+    fn reserve(&mut self, n: usize) -> Result<&mut [u8]>;
     /// Lends the buffer and the cursor into it, until [`Output::restore`].
     fn lend(&mut self) -> (Self::Chunk, usize);
     /// Takes back what [`Output::lend`] gave, with the cursor moved on.
@@ -219,7 +218,7 @@ impl<'a> Output for SliceOutput<'a> {
     }
 
     #[inline(always)]
-    fn reserve(&mut self, n: usize, _zeroed: bool) -> Result<&mut [u8]> {
+    fn reserve(&mut self, n: usize) -> Result<&mut [u8]> {
         let start = self.pos;
         let end = start + n;
         self.pos = end;
@@ -338,17 +337,15 @@ impl<W: Write> Output for IoOutput<W> {
     }
 
     #[inline(always)]
-    fn reserve(&mut self, n: usize, zeroed: bool) -> Result<&mut [u8]> {
+    fn reserve(&mut self, n: usize) -> Result<&mut [u8]> {
         if n > self.buf.len().saturating_sub(self.pos) {
             self.make_room(n)?;
         }
         let start = self.pos;
         self.pos += n;
         let dst = self.buf.get_mut(start..start + n).ok_or_else(lost_chunk)?;
-        if zeroed {
-            // The chunk is reused: clear what padding and short strings skip.
-            dst.fill(0);
-        }
+        // The chunk is reused: clear what padding and short strings skip.
+        dst.fill(0);
         Ok(dst)
     }
 }
@@ -1883,7 +1880,7 @@ impl<'w, S: Spill> Output for RunOutput<'w, S> {
         Ok(())
     }
 
-    fn reserve(&mut self, n: usize, zeroed: bool) -> Result<&mut [u8]> {
+    fn reserve(&mut self, n: usize) -> Result<&mut [u8]> {
         if n > self.buf.len().saturating_sub(self.pos) {
             spill_chunk(&mut *self.sink, self.buf, self.pos, n)?;
             self.pos = 0;
@@ -1891,9 +1888,7 @@ impl<'w, S: Spill> Output for RunOutput<'w, S> {
         let start = self.pos;
         self.pos += n;
         let dst = self.buf.get_mut(start..start + n).ok_or_else(lost_chunk)?;
-        if zeroed {
-            dst.fill(0);
-        }
+        dst.fill(0);
         Ok(dst)
     }
 
@@ -2042,8 +2037,7 @@ impl<'a> RecordFiller<'a> {
     #[inline(always)]
     fn new<O: Output>(out: &'a mut O, record: &'a Record) -> Result<Self> {
         Ok(RecordFiller {
-            // A dense record's fields overwrite the whole span.
-            dst: out.reserve(record.itemsize(), !record.is_dense())?,
+            dst: out.reserve(record.itemsize())?,
             record,
             next: 0,
         })
