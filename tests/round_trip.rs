@@ -1029,3 +1029,38 @@ fn a_serialize_impl_that_ignores_errors_gets_an_error_not_a_panic() {
     let mut out = Vec::new();
     assert!(serde_npy::to_writer(&mut out, &rows).is_err());
 }
+
+#[test]
+fn a_record_field_whose_error_was_ignored_is_zero_not_earlier_output() {
+    use serde::ser::{SerializeStruct, Serializer};
+    // Enough records to wrap `to_writer`'s 64 KiB chunk; the last one
+    // ignores the error of its first field and writes the second.
+    struct Pair {
+        broken: bool,
+        a: f64,
+    }
+    impl Serialize for Pair {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut st = s.serialize_struct("Pair", 2)?;
+            if self.broken {
+                let _ = st.serialize_field("a", "not a number");
+            } else {
+                st.serialize_field("a", &self.a)?;
+            }
+            st.serialize_field("b", &1.0f64)?;
+            st.end()
+        }
+    }
+    let pairs: Vec<Pair> = (0..5000)
+        .map(|i| Pair {
+            broken: i == 4999,
+            a: i as f64 + 0.5,
+        })
+        .collect();
+    // Planning stops at the first record, a good one.
+    let mut bytes = Vec::new();
+    to_writer(&mut bytes, &pairs).unwrap();
+    let back: Vec<(f64, f64)> = from_slice(&bytes).unwrap();
+    assert_eq!(back[4998], (4998.5, 1.0));
+    assert_eq!(back[4999], (0.0, 1.0));
+}
