@@ -373,8 +373,12 @@ fn render(dtype: &Dtype, shape: &[usize], fortran_order: bool) -> (Vec<u8>, Vers
         const SPACES: &str = "                                ";
         text.push_str(&SPACES[..growth.min(SPACES.len())]);
     }
-    // Only a record's field names and titles can be other than ASCII.
-    let ascii = !matches!(dtype, Dtype::Record(_)) || text.is_ascii();
+    // Only record field names and titles and datetime units (`μs`) can be
+    // other than ASCII; every other descr is a plain typestr.
+    let ascii = match dtype {
+        Dtype::Record(_) | Dtype::DateTime(..) | Dtype::TimeDelta(..) => text.is_ascii(),
+        _ => true,
+    };
     if ascii || text.chars().all(|c| (c as u32) < 0x100) {
         // Latin-1: each char below U+0100 is the byte of the same value.
         let body: Vec<u8> = if ascii {

@@ -689,6 +689,26 @@ fn field_names_in_every_header_version() {
     );
 }
 
+/// A datetime unit can be other than ASCII too: `μs` needs format 3.0, as
+/// NumPy's `write_array` picks for a header that is not latin-1.
+#[test]
+fn non_ascii_datetime_unit_needs_format_3() {
+    let dtype = Dtype::from_descr("'<M8[μs]'").unwrap();
+    let bytes = Header::new(dtype.clone(), vec![3], false).to_bytes();
+    assert_eq!(&bytes[6..8], &[3, 0]);
+    assert!(bytes.windows(2).any(|w| w == "μ".as_bytes()), "μ in UTF-8");
+    let back = Header::from_slice(&bytes).unwrap();
+    assert_eq!((back.dtype, back.shape), (dtype, vec![3]));
+    // A latin-1 unit stays format 1.0, one byte per character.
+    let dtype = Dtype::DateTime("é".into(), ByteOrder::Little);
+    let bytes = Header::new(dtype, vec![3], false).to_bytes();
+    assert_eq!(&bytes[6..8], &[1, 0]);
+    assert!(
+        bytes.windows(2).any(|w| w == b"[\xe9"),
+        "é is one latin-1 byte"
+    );
+}
+
 /// Python-repr-escaped names: quotes, backslash, control characters, the
 /// non-printable but latin-1 U+00A0 and the non-printable U+200B (both stay v1).
 #[test]
