@@ -1333,7 +1333,9 @@ fn visit_run<'d, 'm, 'de, L: Lend<'d, 'de>, V: Visitor<'de>>(
     kind: LeafKind,
     flat: bool,
 ) -> Result<V::Value> {
-    let unread = Cell::new(0);
+    // All unread until the access, dropped, says otherwise: a visitor that
+    // leaks it (`mem::forget`) must not pass for one that read everything.
+    let unread = Cell::new(run.len());
     let value = visitor.visit_seq(RunAccess::new(parent, run, kind, &unread))?;
     match unread.get() {
         0 => Ok(value),
@@ -1511,7 +1513,8 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for RunElem<'_, '_, 'd
                 // the slice a panic path.
                 let (bytes, tail) = rest.split_at(run.itemsize.min(rest.len()));
                 run.rest = tail;
-                let unread = Cell::new(0);
+                // All unread until dropped, as in `visit_run`.
+                let unread = Cell::new(record.fields().len());
                 let value = visitor.visit_seq(FieldsAccess {
                     bytes,
                     record,

@@ -432,6 +432,36 @@ struct Point {
     id: u32,
 }
 
+/// Reads one element of a sequence (as `Point`'s fields when `STRUCT`),
+/// then leaks the sequence with `mem::forget`.
+#[derive(Debug)]
+struct Forgetful<const STRUCT: bool>;
+
+impl<'de, const STRUCT: bool> Deserialize<'de> for Forgetful<STRUCT> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct One<const STRUCT: bool>;
+        impl<'de, const STRUCT: bool> serde::de::Visitor<'de> for One<STRUCT> {
+            type Value = Forgetful<STRUCT>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Forgetful<STRUCT>, A::Error> {
+                a.next_element::<f64>()?;
+                std::mem::forget(a);
+                Ok(Forgetful)
+            }
+        }
+        if STRUCT {
+            d.deserialize_struct("Point", &["x", "y", "id"], One)
+        } else {
+            d.deserialize_seq(One)
+        }
+    }
+}
+
 /// Asks for `Point`'s fields by name, then reads only the first two.
 #[derive(Debug)]
 struct FirstTwo;
@@ -709,6 +739,9 @@ fn read_dimensionality_must_match() {
     // So must a struct visitor that names every field but stops early.
     let e = from_slice::<Vec<FirstTwo>>(&b).unwrap_err();
     assert!(e.to_string().contains("a sequence of 2 fields"), "{e}");
+    // And visitors that leak the sequence instead of dropping it.
+    assert!(from_slice::<Vec<Forgetful<true>>>(&b).is_err());
+    assert!(from_slice::<Forgetful<false>>(&four).is_err());
     // Complex numbers have two parts.
     let e = from_slice::<Vec<(f64,)>>(&npy("dtype_c16_le")).unwrap_err();
     assert!(e.to_string().contains("complex"), "{e}");
