@@ -1212,6 +1212,52 @@ fn field_at<'d, 'm, L: Copy>(
     }
 }
 
+/// Invokes `$then!` with every number the element fast paths read from
+/// several bytes, in either byte order: the method, the kind, the type and
+/// the visitor call. Shared by [`Elem`] and [`RunElem`].
+macro_rules! wide_numbers {
+    ($then:ident) => {
+        $then! {
+            deserialize_i16: I16 => i16, visit_i16;
+            deserialize_i32: I32 => i32, visit_i32;
+            deserialize_i64: I64 => i64, visit_i64;
+            deserialize_u16: U16 => u16, visit_u16;
+            deserialize_u32: U32 => u32, visit_u32;
+            deserialize_u64: U64 => u64, visit_u64;
+            deserialize_f32: F32 => f32, visit_f32;
+            deserialize_f64: F64 => f64, visit_f64;
+        }
+    };
+}
+
+/// Invokes `$then!` with the one-byte numbers: the method, the kind and the
+/// visitor call with the conversion from the byte.
+macro_rules! byte_numbers {
+    ($then:ident) => {
+        $then! {
+            deserialize_u8: U8 => visit_u8(|b: u8| b);
+            deserialize_i8: I8 => visit_i8(|b: u8| b as i8);
+            deserialize_bool: Bool => visit_bool(|b: u8| b != 0);
+        }
+    };
+}
+
+/// Invokes `$then!` with every other `Deserializer` method of an element,
+/// all of which go through its general [`View`] (`deserialize_struct` is
+/// left to each element type).
+macro_rules! general_requests {
+    ($then:ident) => {
+        $then! {
+            deserialize_any(); deserialize_char(); deserialize_str(); deserialize_string();
+            deserialize_bytes(); deserialize_byte_buf(); deserialize_option(); deserialize_unit();
+            deserialize_unit_struct(name: &'static str); deserialize_newtype_struct(name: &'static str);
+            deserialize_seq(); deserialize_tuple(len: usize); deserialize_tuple_struct(name: &'static str, len: usize);
+            deserialize_map(); deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+            deserialize_identifier(); deserialize_ignored_any(); deserialize_i128(); deserialize_u128();
+        }
+    };
+}
+
 macro_rules! elem_fast {
     ($($method:ident: $kind:ident => $ty:ty, $visit:ident;)*) => {$(
         #[inline(always)]
@@ -1239,52 +1285,26 @@ macro_rules! elem_forward {
     )*};
 }
 
+macro_rules! elem_byte {
+    ($($method:ident: $kind:ident => $visit:ident($conv:expr);)*) => {$(
+        #[inline(always)]
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+            match (self.kind, self.bytes) {
+                (LeafKind::$kind, &[b]) => visitor.$visit($conv(b)),
+                _ => self.full().$method(visitor),
+            }
+        }
+    )*};
+}
+
 impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for Elem<'_, 'd, 'm, L> {
     type Error = Error;
 
-    elem_fast! {
-        deserialize_i16: I16 => i16, visit_i16;
-        deserialize_i32: I32 => i32, visit_i32;
-        deserialize_i64: I64 => i64, visit_i64;
-        deserialize_u16: U16 => u16, visit_u16;
-        deserialize_u32: U32 => u32, visit_u32;
-        deserialize_u64: U64 => u64, visit_u64;
-        deserialize_f32: F32 => f32, visit_f32;
-        deserialize_f64: F64 => f64, visit_f64;
-    }
-
-    #[inline(always)]
-    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match (self.kind, self.bytes) {
-            (LeafKind::U8, &[b]) => visitor.visit_u8(b),
-            _ => self.full().deserialize_u8(visitor),
-        }
-    }
-
-    #[inline(always)]
-    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match (self.kind, self.bytes) {
-            (LeafKind::I8, &[b]) => visitor.visit_i8(b as i8),
-            _ => self.full().deserialize_i8(visitor),
-        }
-    }
-
-    #[inline(always)]
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match (self.kind, self.bytes) {
-            (LeafKind::Bool, &[b]) => visitor.visit_bool(b != 0),
-            _ => self.full().deserialize_bool(visitor),
-        }
-    }
-
+    wide_numbers!(elem_fast);
+    byte_numbers!(elem_byte);
+    general_requests!(elem_forward);
     elem_forward! {
-        deserialize_any(); deserialize_char(); deserialize_str(); deserialize_string();
-        deserialize_bytes(); deserialize_byte_buf(); deserialize_option(); deserialize_unit();
-        deserialize_unit_struct(name: &'static str); deserialize_newtype_struct(name: &'static str);
-        deserialize_seq(); deserialize_tuple(len: usize); deserialize_tuple_struct(name: &'static str, len: usize);
-        deserialize_map(); deserialize_struct(name: &'static str, fields: &'static [&'static str]);
-        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
-        deserialize_identifier(); deserialize_ignored_any(); deserialize_i128(); deserialize_u128();
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
     }
 }
 
@@ -1469,31 +1489,9 @@ macro_rules! run_byte {
 impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for RunElem<'_, '_, 'd, 'm, L> {
     type Error = Error;
 
-    run_fast! {
-        deserialize_i16: I16 => i16, visit_i16;
-        deserialize_i32: I32 => i32, visit_i32;
-        deserialize_i64: I64 => i64, visit_i64;
-        deserialize_u16: U16 => u16, visit_u16;
-        deserialize_u32: U32 => u32, visit_u32;
-        deserialize_u64: U64 => u64, visit_u64;
-        deserialize_f32: F32 => f32, visit_f32;
-        deserialize_f64: F64 => f64, visit_f64;
-    }
-
-    run_byte! {
-        deserialize_u8: U8 => visit_u8(|b: u8| b);
-        deserialize_i8: I8 => visit_i8(|b: u8| b as i8);
-        deserialize_bool: Bool => visit_bool(|b: u8| b != 0);
-    }
-
-    elem_forward! {
-        deserialize_any(); deserialize_char(); deserialize_str(); deserialize_string();
-        deserialize_bytes(); deserialize_byte_buf(); deserialize_option(); deserialize_unit();
-        deserialize_unit_struct(name: &'static str); deserialize_newtype_struct(name: &'static str);
-        deserialize_seq(); deserialize_tuple(len: usize); deserialize_tuple_struct(name: &'static str, len: usize);
-        deserialize_map(); deserialize_enum(name: &'static str, variants: &'static [&'static str]);
-        deserialize_identifier(); deserialize_ignored_any(); deserialize_i128(); deserialize_u128();
-    }
+    wide_numbers!(run_fast);
+    byte_numbers!(run_byte);
+    general_requests!(elem_forward);
 
     #[inline]
     fn deserialize_struct<V: Visitor<'de>>(
