@@ -12,7 +12,7 @@ use std::io::Read;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::Deserialize;
 
-use crate::dtype::{ByteOrder, Dtype, LeafKind, Record, COMPLEX_PAIR};
+use crate::dtype::{ByteOrder, Dtype, Leaf, LeafKind, Record, COMPLEX_PAIR};
 use crate::error::{shape_repr, Error, Result};
 use crate::header::{read_full, Header, ReadOptions};
 use crate::ser::F16_NEWTYPE;
@@ -808,7 +808,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> RecordAccess<'d, 'm, L> {
         let offset = self.view.offset + f.offset;
         if let Some(leaf) = self.record.leaf(index) {
             if leaf.kind != LeafKind::Other {
-                if let Some(bytes) = self.view.data.get(offset..offset + leaf.size) {
+                if let Some(bytes) = self.view.data.get(offset..) {
                     return seed.deserialize(Elem {
                         bytes,
                         kind: leaf.kind,
@@ -1155,7 +1155,9 @@ impl<'d, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for LentBytes<'d, L> {
 /// One plain-number element. Requests that match its kind read its bytes
 /// directly; all others go through the general [`View`] it came from.
 struct Elem<'a, 'd, 'm, L> {
-    /// Exactly the element's bytes.
+    /// The bytes from the element's start: at least its width when `kind`
+    /// is a number (a record field gets the rest of its record, so that
+    /// taking it costs one bounds check, not two).
     bytes: &'d [u8],
     kind: LeafKind,
     origin: Origin<'a, 'd, 'm, L>,
@@ -1264,8 +1266,9 @@ macro_rules! elem_fast {
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
             // Little-endian first, as one compare of the kind: it is what
             // NumPy writes on every common machine.
-            if let Ok(b) = <[u8; std::mem::size_of::<$ty>()]>::try_from(self.bytes) {
-                if matches!(self.kind, LeafKind::$kind(ByteOrder::Little)) {
+            const N: usize = std::mem::size_of::<$ty>();
+            if let Some(b) = self.bytes.get(..N).and_then(|b| <[u8; N]>::try_from(b).ok()) {
+                if self.kind == LeafKind::$kind(ByteOrder::Little) {
                     return visitor.$visit(<$ty>::from_le_bytes(b));
                 }
                 if matches!(self.kind, LeafKind::$kind(ByteOrder::Big)) {
@@ -1289,8 +1292,8 @@ macro_rules! elem_byte {
     ($($method:ident: $kind:ident => $visit:ident($conv:expr);)*) => {$(
         #[inline(always)]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-            match (self.kind, self.bytes) {
-                (LeafKind::$kind, &[b]) => visitor.$visit($conv(b)),
+            match (self.kind, self.bytes.first()) {
+                (LeafKind::$kind, Some(&b)) => visitor.$visit($conv(b)),
                 _ => self.full().$method(visitor),
             }
         }
@@ -1516,6 +1519,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for RunElem<'_, '_, 'd
                 let value = visitor.visit_seq(FieldsAccess {
                     bytes,
                     record,
+                    leaves: record.leaves(),
                     next: 0,
                     parent: run.parent,
                     offset,
@@ -1536,6 +1540,8 @@ struct FieldsAccess<'a, 'd, 'm, L> {
     /// Exactly the record's bytes.
     bytes: &'d [u8],
     record: &'m Record,
+    /// The record's leaves, held apart so that they stay in registers.
+    leaves: &'m [Leaf],
     next: usize,
     /// The run's view, for fields that take the general path.
     parent: &'a View<'d, 'm, L>,
@@ -1565,43 +1571,36 @@ fn fields_leftover<L>(record: &Record, unread: usize, parent: &View<'_, '_, L>) 
     }
 }
 
-impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> FieldsAccess<'a, 'd, 'm, L> {
-    /// Subarray, string and nested record fields, out of line so that the
-    /// scalar path stays small enough to inline into the struct's visitor.
-    #[inline(never)]
-    fn general<T: DeserializeSeed<'de>>(&self, seed: T, index: usize) -> Result<T::Value> {
-        let offset = self.offset + self.record.leaf(index).map_or(0, |l| l.offset);
-        seed.deserialize(field_at(self.parent, self.record, index, offset))
-    }
-}
-
 impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FieldsAccess<'a, 'd, 'm, L> {
     type Error = Error;
 
     #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
         let index = self.next;
-        let Some(leaf) = self.record.leaf(index) else {
+        let Some(&leaf) = self.leaves.get(index) else {
             return Ok(None);
         };
         self.next = index + 1;
-        if leaf.kind != LeafKind::Other {
-            if let Some(bytes) = self.bytes.get(leaf.offset..leaf.offset + leaf.size) {
-                return seed
-                    .deserialize(Elem {
-                        bytes,
-                        kind: leaf.kind,
-                        origin: Origin::Field {
-                            parent: self.parent,
-                            record: self.record,
-                            index,
-                            offset: self.offset + leaf.offset,
-                        },
-                    })
-                    .map(Some);
-            }
+        // Fields of kind `Other` (subarrays, strings, nested records) take
+        // the element's general path too: every fast check fails for them.
+        if let Some(bytes) = self.bytes.get(leaf.offset..) {
+            return seed
+                .deserialize(Elem {
+                    bytes,
+                    kind: leaf.kind,
+                    origin: Origin::Field {
+                        parent: self.parent,
+                        record: self.record,
+                        index,
+                        offset: self.offset + leaf.offset,
+                    },
+                })
+                .map(Some);
         }
-        self.general(seed, index).map(Some)
+        // Unreachable: a record's fields lie within it.
+        let offset = self.offset + leaf.offset;
+        seed.deserialize(field_at(self.parent, self.record, index, offset))
+            .map(Some)
     }
 
     // Overridden only to force inlining into the struct's visitor.

@@ -104,8 +104,10 @@ pub struct Record {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Leaf {
     pub(crate) kind: LeafKind,
-    pub(crate) size: usize,
+    /// Where the field starts in the record.
     pub(crate) offset: usize,
+    /// Where it ends: `offset` plus the field's whole size, subarray included.
+    pub(crate) end: usize,
 }
 
 /// One field of a [`Record`].
@@ -139,17 +141,16 @@ impl Record {
     fn from_parts(fields: Vec<Field>, itemsize: usize, levels: Vec<Vec<usize>>) -> Record {
         let leaves = fields
             .iter()
-            .map(|f| {
-                let (kind, size) = if f.shape.is_empty() {
-                    (LeafKind::of(&f.dtype), f.dtype.itemsize())
+            .map(|f| Leaf {
+                kind: if f.shape.is_empty() {
+                    LeafKind::of(&f.dtype)
                 } else {
-                    (LeafKind::Other, 0)
-                };
-                Leaf {
-                    kind,
-                    size,
-                    offset: f.offset,
-                }
+                    LeafKind::Other
+                },
+                offset: f.offset,
+                // Every constructor checked that the field ends within the
+                // item, so this never saturates.
+                end: f.offset.saturating_add(f.size()),
             })
             .collect();
         Record {
@@ -164,6 +165,12 @@ impl Record {
     #[inline]
     pub(crate) fn leaf(&self, i: usize) -> Option<Leaf> {
         self.leaves.get(i).copied()
+    }
+
+    /// Every field's [`Leaf`], in field order.
+    #[inline]
+    pub(crate) fn leaves(&self) -> &[Leaf] {
+        &self.leaves
     }
 }
 

@@ -85,6 +85,7 @@ pub fn to_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> Resul
         writer,
         buf: vec![0u8; IO_BUF].into_boxed_slice(),
         pos: 0,
+        zeroed: true,
     };
     let preamble = Preamble::new(&layout.dtype, &layout.shape, layout.fortran_order);
     let header = out.reserve(preamble.len())?;
@@ -253,6 +254,10 @@ struct IoOutput<W> {
     writer: W,
     buf: Box<[u8]>,
     pos: usize,
+    /// Every byte of `buf` from `pos` on is zero. Reserved records then need
+    /// no clearing of their own: the chunk is cleared at most once per fill,
+    /// at the first record after it was written out.
+    zeroed: bool,
 }
 
 impl<W: Write> IoOutput<W> {
@@ -267,8 +272,10 @@ impl<W: Write> IoOutput<W> {
     fn make_room(&mut self, n: usize) -> Result<()> {
         self.writer.write_all(filled(&self.buf, self.pos)?)?;
         self.pos = 0;
+        self.zeroed = false;
         if n > self.buf.len() {
             self.buf = vec![0; n].into_boxed_slice();
+            self.zeroed = true;
         }
         Ok(())
     }
@@ -277,6 +284,7 @@ impl<W: Write> IoOutput<W> {
     fn spill(&mut self, bytes: &[u8]) -> Result<()> {
         self.writer.write_all(filled(&self.buf, self.pos)?)?;
         self.pos = 0;
+        self.zeroed = false;
         if bytes.len() > self.buf.len() {
             self.writer.write_all(bytes)?;
         } else {
@@ -290,6 +298,8 @@ impl<W: Write> IoOutput<W> {
 impl<W: Write> Spill for IoOutput<W> {
     #[cold]
     fn spill(&mut self, filled: &[u8]) -> Result<()> {
+        // The lent chunk is written out and refilled from its start.
+        self.zeroed = false;
         Ok(self.writer.write_all(filled)?)
     }
 }
@@ -341,12 +351,17 @@ impl<W: Write> Output for IoOutput<W> {
         if n > self.buf.len().saturating_sub(self.pos) {
             self.make_room(n)?;
         }
+        if !self.zeroed {
+            // The chunk is reused: clear what padding, short strings and
+            // fields whose error was ignored would leave behind.
+            if let Some(rest) = self.buf.get_mut(self.pos..) {
+                rest.fill(0);
+            }
+            self.zeroed = true;
+        }
         let start = self.pos;
         self.pos += n;
-        let dst = self.buf.get_mut(start..start + n).ok_or_else(lost_chunk)?;
-        // The chunk is reused: clear what padding and short strings skip.
-        dst.fill(0);
-        Ok(dst)
+        self.buf.get_mut(start..start + n).ok_or_else(lost_chunk)
     }
 }
 
@@ -2052,21 +2067,22 @@ impl<'a> RecordFiller<'a> {
             Some(f) if key.map_or(true, |k| crate::de::same_name(&f.name, k)) => f,
             _ => return Err(field_order_error(self.record, i, key)),
         };
-        let (kind, size) = match self.record.leaf(i) {
-            Some(leaf) if leaf.kind != LeafKind::Other => (leaf.kind, leaf.size),
-            _ => (LeafKind::Other, f.size()),
-        };
-        self.next = i + 1;
-        let Some(buf) = self.dst.get_mut(f.offset..f.offset + size) else {
+        // Invariant: a record has one leaf per field.
+        let Some(leaf) = self.record.leaf(i) else {
             return Err(overrun());
         };
+        self.next = i + 1;
+        let Some(buf) = self.dst.get_mut(leaf.offset..leaf.end) else {
+            return Err(overrun());
+        };
+        let size = buf.len();
         let mut out = SliceOutput { buf, pos: 0 };
         value.serialize(Emitter {
             out: &mut out,
             dtype: &f.dtype,
             dims: &f.shape,
             shaped: None,
-            kind,
+            kind: leaf.kind,
         })?;
         if out.pos != size {
             return Err(overrun());
