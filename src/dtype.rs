@@ -383,6 +383,40 @@ impl Dtype {
         true
     }
 
+    /// A number's descr as a header writes it, `'<f4'`, without formatting:
+    /// it is most of the cost of a small array's header.
+    fn quoted_number_typestr(&self) -> Option<&'static str> {
+        use ByteOrder::{Big as B, Little as L};
+        Some(match self {
+            Dtype::Bool => "'|b1'",
+            Dtype::I8 => "'|i1'",
+            Dtype::U8 => "'|u1'",
+            Dtype::I16(L) => "'<i2'",
+            Dtype::I16(B) => "'>i2'",
+            Dtype::I32(L) => "'<i4'",
+            Dtype::I32(B) => "'>i4'",
+            Dtype::I64(L) => "'<i8'",
+            Dtype::I64(B) => "'>i8'",
+            Dtype::U16(L) => "'<u2'",
+            Dtype::U16(B) => "'>u2'",
+            Dtype::U32(L) => "'<u4'",
+            Dtype::U32(B) => "'>u4'",
+            Dtype::U64(L) => "'<u8'",
+            Dtype::U64(B) => "'>u8'",
+            Dtype::F16(L) => "'<f2'",
+            Dtype::F16(B) => "'>f2'",
+            Dtype::F32(L) => "'<f4'",
+            Dtype::F32(B) => "'>f4'",
+            Dtype::F64(L) => "'<f8'",
+            Dtype::F64(B) => "'>f8'",
+            Dtype::C64(L) => "'<c8'",
+            Dtype::C64(B) => "'>c8'",
+            Dtype::C128(L) => "'<c16'",
+            Dtype::C128(B) => "'>c16'",
+            _ => return None,
+        })
+    }
+
     /// The `descr` as NumPy writes it in a header: a quoted typestr or, for a
     /// record, the list of field tuples with `('', '|V{n}')` for padding.
     pub fn descr(&self) -> String {
@@ -392,6 +426,10 @@ impl Dtype {
     }
 
     pub(crate) fn write_descr(&self, out: &mut String) {
+        if let Some(quoted) = self.quoted_number_typestr() {
+            out.push_str(quoted);
+            return;
+        }
         match self {
             Dtype::Record(r) => write_record_descr(r, out),
             // A typestr has no quotes or backslashes, so its repr is itself in quotes.
@@ -481,6 +519,24 @@ pub(crate) enum LeafKind {
 }
 
 impl LeafKind {
+    /// The dtype of this kind; `None` for `Other`.
+    pub(crate) fn dtype(self) -> Option<Dtype> {
+        Some(match self {
+            LeafKind::Bool => Dtype::Bool,
+            LeafKind::I8 => Dtype::I8,
+            LeafKind::U8 => Dtype::U8,
+            LeafKind::I16(o) => Dtype::I16(o),
+            LeafKind::I32(o) => Dtype::I32(o),
+            LeafKind::I64(o) => Dtype::I64(o),
+            LeafKind::U16(o) => Dtype::U16(o),
+            LeafKind::U32(o) => Dtype::U32(o),
+            LeafKind::U64(o) => Dtype::U64(o),
+            LeafKind::F32(o) => Dtype::F32(o),
+            LeafKind::F64(o) => Dtype::F64(o),
+            LeafKind::Other => return None,
+        })
+    }
+
     #[inline]
     pub(crate) fn of(d: &Dtype) -> LeafKind {
         match *d {
@@ -918,6 +974,26 @@ mod tests {
             let mut s = String::from("x");
             push_decimal(&mut s, n);
             assert_eq!(s, format!("x{n}"));
+        }
+    }
+
+    #[test]
+    fn quoted_number_typestrs_match_the_general_path() {
+        let mut found = 0;
+        for order in [ByteOrder::Little, ByteOrder::Big] {
+            for s in [
+                "b1", "i1", "u1", "i2", "i4", "i8", "u2", "u4", "u8", "f2", "f4", "f8", "c8", "c16",
+            ] {
+                let d: Dtype = format!("{}{s}", order.char()).parse().unwrap();
+                let quoted = d.quoted_number_typestr().unwrap();
+                assert_eq!(quoted, format!("'{}'", d.typestr().unwrap()));
+                found += 1;
+            }
+        }
+        assert_eq!(found, 28);
+        for other in ["|S5", "<U3", "|V8", "<M8[ns]"] {
+            let d: Dtype = other.parse().unwrap();
+            assert_eq!(d.quoted_number_typestr(), None, "{other}");
         }
     }
 
