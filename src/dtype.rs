@@ -703,6 +703,39 @@ fn unsupported_value(v: &dyn fmt::Display, reason: impl Into<String>) -> Error {
     }
 }
 
+/// The number typestrs `np.save` writes (`<f4`, `>i8`, `|b1`, …), read from
+/// the header's bytes without the general parser; `None` for anything else.
+pub(crate) fn number_typestr(b: &[u8]) -> Option<Dtype> {
+    use ByteOrder::{Big, Little};
+    let (order, code) = match b.split_first()? {
+        (b'|', code) => {
+            return match code {
+                b"b1" => Some(Dtype::Bool),
+                b"i1" => Some(Dtype::I8),
+                b"u1" => Some(Dtype::U8),
+                _ => None,
+            }
+        }
+        (b'<', code) => (Little, code),
+        (b'>', code) => (Big, code),
+        _ => return None,
+    };
+    Some(match code {
+        b"i2" => Dtype::I16(order),
+        b"i4" => Dtype::I32(order),
+        b"i8" => Dtype::I64(order),
+        b"u2" => Dtype::U16(order),
+        b"u4" => Dtype::U32(order),
+        b"u8" => Dtype::U64(order),
+        b"f2" => Dtype::F16(order),
+        b"f4" => Dtype::F32(order),
+        b"f8" => Dtype::F64(order),
+        b"c8" => Dtype::C64(order),
+        b"c16" => Dtype::C128(order),
+        _ => return None,
+    })
+}
+
 /// Parses a typestr as NumPy's `np.dtype(str)` does for the kinds it can store
 /// in a `.npy` file: optional order char, kind, size; plus the one-letter codes.
 fn parse_typestr(s: &str) -> Result<Dtype> {
@@ -995,6 +1028,25 @@ mod tests {
             let d: Dtype = other.parse().unwrap();
             assert_eq!(d.quoted_number_typestr(), None, "{other}");
         }
+    }
+
+    #[test]
+    fn number_typestrs_parse_as_the_general_parser_does() {
+        let mut found = 0;
+        for order in ["<", ">", "|", "=", ""] {
+            for code in [
+                "b1", "i1", "u1", "i2", "i4", "i8", "u2", "u4", "u8", "f2", "f4", "f8", "c8",
+                "c16", "S4", "U2", "V8", "f16", "i",
+            ] {
+                let s = format!("{order}{code}");
+                if let Some(d) = number_typestr(s.as_bytes()) {
+                    assert_eq!(d, parse_typestr(&s).unwrap(), "{s}");
+                    found += 1;
+                }
+            }
+        }
+        // `|` with the one-byte codes, `<` and `>` with the wider ones.
+        assert_eq!(found, 3 + 2 * 11);
     }
 
     #[test]
