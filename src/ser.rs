@@ -2325,18 +2325,27 @@ impl<'a> RecordFiller<'a> {
             return Err(overrun());
         };
         self.next = i + 1;
+        let emitter = |out| Emitter {
+            out,
+            dtype: &f.dtype,
+            dims: &f.shape,
+            shaped: None,
+            kind: leaf.kind,
+        };
+        if leaf.kind != LeafKind::Other {
+            // A plain number either fails or stores exactly its own size, so
+            // it gets the rest of the record: one bounds check, not three.
+            let Some(buf) = self.dst.get_mut(leaf.offset..) else {
+                return Err(overrun());
+            };
+            return value.serialize(emitter(&mut SliceOutput { buf, pos: 0 }));
+        }
         let Some(buf) = self.dst.get_mut(leaf.offset..leaf.end) else {
             return Err(overrun());
         };
         let size = buf.len();
         let mut out = SliceOutput { buf, pos: 0 };
-        value.serialize(Emitter {
-            out: &mut out,
-            dtype: &f.dtype,
-            dims: &f.shape,
-            shaped: None,
-            kind: leaf.kind,
-        })?;
+        value.serialize(emitter(&mut out))?;
         if out.pos != size {
             return Err(overrun());
         }
