@@ -1097,3 +1097,34 @@ fn a_record_field_whose_error_was_ignored_is_zero_not_earlier_output() {
     assert_eq!(back[4998], (4998.5, 1.0));
     assert_eq!(back[4999], (0.0, 1.0));
 }
+
+#[test]
+fn to_vec_allocates_exactly_the_output_size() {
+    #[derive(Serialize, Clone)]
+    struct Wide {
+        a_field_with_a_long_name: f64,
+        another_field_with_a_long_name: [i16; 3],
+        label: String,
+    }
+    // Small (malloc, then cleared) and large (zeroed by calloc) outputs,
+    // plain numbers and records, short and long headers.
+    let outputs = [
+        to_vec(&[[1.0f32, 2.0, 3.0, 4.0]; 4]).unwrap(),
+        to_vec(&vec![0.5f32; 1 << 20]).unwrap(),
+        to_vec(&vec![
+            Wide {
+                a_field_with_a_long_name: 1.0,
+                another_field_with_a_long_name: [1, 2, 3],
+                label: "x".into(),
+            };
+            3
+        ])
+        .unwrap(),
+        to_vec(&vec!["a string"; 1000]).unwrap(),
+    ];
+    for (i, v) in outputs.iter().enumerate() {
+        assert_eq!(v.capacity(), v.len(), "case {i}");
+    }
+    // The record's header is longer than the common 128-byte preamble.
+    assert!(Header::from_slice(&outputs[2]).unwrap().data_offset > 128);
+}
