@@ -1152,8 +1152,9 @@ impl<'d, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for LentBytes<'d, L> {
     }
 }
 
-/// One plain-number element. Requests that match its kind read its bytes
-/// directly; all others go through the general [`View`] it came from.
+/// One element or record field. Requests that match its kind (a plain
+/// number) read its bytes directly; all others, and every request for a
+/// field of kind `Other`, go through the general [`View`] it came from.
 struct Elem<'a, 'd, 'm, L> {
     /// The bytes from the element's start: at least its width when `kind`
     /// is a number (a record field gets the rest of its record, so that
@@ -1170,7 +1171,7 @@ enum Origin<'a, 'd, 'm, L> {
         parent: &'a View<'d, 'm, L>,
         offset: usize,
     },
-    /// Scalar field `index` of `record`, at `offset` in `parent.data`.
+    /// Field `index` of `record`, at `offset` in `parent.data`.
     Field {
         parent: &'a View<'d, 'm, L>,
         record: &'m Record,
@@ -1582,25 +1583,19 @@ impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FieldsAccess<'a, 
         };
         self.next = index + 1;
         // Fields of kind `Other` (subarrays, strings, nested records) take
-        // the element's general path too: every fast check fails for them.
-        if let Some(bytes) = self.bytes.get(leaf.offset..) {
-            return seed
-                .deserialize(Elem {
-                    bytes,
-                    kind: leaf.kind,
-                    origin: Origin::Field {
-                        parent: self.parent,
-                        record: self.record,
-                        index,
-                        offset: self.offset + leaf.offset,
-                    },
-                })
-                .map(Some);
-        }
-        // Unreachable: a record's fields lie within it.
-        let offset = self.offset + leaf.offset;
-        seed.deserialize(field_at(self.parent, self.record, index, offset))
-            .map(Some)
+        // the element's general path too: every fast check fails for them,
+        // as it would for missing bytes (a record's fields lie within it).
+        seed.deserialize(Elem {
+            bytes: self.bytes.get(leaf.offset..).unwrap_or_default(),
+            kind: leaf.kind,
+            origin: Origin::Field {
+                parent: self.parent,
+                record: self.record,
+                index,
+                offset: self.offset + leaf.offset,
+            },
+        })
+        .map(Some)
     }
 
     // Overridden only to force inlining into the struct's visitor.

@@ -95,8 +95,9 @@ pub struct Record {
     /// from `('c', '<f8', (2, 5))`. Empty when no field nests.
     levels: Vec<Vec<usize>>,
     /// Per field, in one array so that a record's per-field path reads one
-    /// entry: its scalar kind, size and offset (`Other` for subarrays and
-    /// non-numeric fields). Derived from `fields`, so as long as it.
+    /// entry: its scalar kind (`Other` for subarrays and non-numeric
+    /// fields), where it starts and where it ends. Derived from `fields`, so
+    /// as long as it.
     leaves: Vec<Leaf>,
 }
 

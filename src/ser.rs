@@ -53,9 +53,10 @@ pub(crate) fn to_vec_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -
         .checked_add(layout.data_len()?)
         .ok_or_else(|| layout.overflow())?;
     // Zeroed memory lets the emitter store into a plain slice and skip
-    // writing padding. A fresh allocation gets it for free (new pages are
-    // zero); a reused buffer pays one memset, except for plain numbers,
-    // whose every byte is stored (or the length check below fails).
+    // writing padding. A large fresh allocation gets it for free (new pages
+    // are zero); a small or reused one pays one memset, except a reused one
+    // for plain numbers, whose every byte is stored (or the length check
+    // below fails).
     let dense = LeafKind::of(&layout.dtype) != LeafKind::Other;
     if dense && out.len() >= total {
         out.truncate(total);
@@ -359,11 +360,12 @@ impl<W: Write> Output for IoOutput<W> {
         }
         if !self.zeroed {
             // The chunk is reused: clear what padding, short strings and
-            // fields whose error was ignored would leave behind.
+            // fields whose error was ignored would leave behind. (A chunk
+            // lost to an abandoned sequence stays unzeroed and fails below.)
             if let Some(rest) = self.buf.get_mut(self.pos..) {
                 rest.fill(0);
+                self.zeroed = true;
             }
-            self.zeroed = true;
         }
         let start = self.pos;
         self.pos += n;
@@ -966,7 +968,11 @@ impl TuplePlanner {
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PlanError> {
         if let (Some(kind), Some(acc)) = (self.scalar, &self.acc) {
             // The same plan again changes nothing but the count.
-            if value.serialize(ShapeProbe { dims: &acc.dims }).ok() == Some(kind) {
+            let probe = ShapeProbe {
+                dims: &acc.dims,
+                kind: Some(kind),
+            };
+            if value.serialize(probe).is_ok() {
                 self.count += 1;
                 return Ok(());
             }
@@ -1068,6 +1074,9 @@ impl ser::SerializeTupleStruct for TuplePlanner {
 /// serialize as tuples and so cannot stop planning after the first element.
 struct ShapeProbe<'p> {
     dims: &'p [usize],
+    /// The kind the numbers must have, when known: a row of another kind is
+    /// then a miss at its first number rather than after its last.
+    kind: Option<LeafKind>,
 }
 
 /// A value that is not such an array; it gets planned instead.
@@ -1092,8 +1101,9 @@ macro_rules! probe_scalar {
     ($($method:ident: $ty:ty => $dtype:expr;)*) => {$(
         #[inline]
         fn $method(self, _v: $ty) -> Result<LeafKind, ProbeMiss> {
-            if self.dims.is_empty() {
-                Ok(LeafKind::of(&$dtype))
+            let kind = LeafKind::of(&$dtype);
+            if self.dims.is_empty() && self.kind.map_or(true, |k| k == kind) {
+                Ok(kind)
             } else {
                 Err(ProbeMiss)
             }
@@ -1101,10 +1111,41 @@ macro_rules! probe_scalar {
     )*};
 }
 
-macro_rules! probe_miss {
-    ($($method:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
-        fn $method(self, $(_: $ty),*) -> Result<$ret, ProbeMiss> {
-            Err(ProbeMiss)
+/// The `Serializer` methods a probe answers with `$miss` whatever the value.
+macro_rules! probe_misses {
+    ($miss:expr) => {
+        probe_misses! {
+            $miss;
+            serialize_i128(v: i128) -> LeafKind;
+            serialize_u128(v: u128) -> LeafKind;
+            serialize_char(v: char) -> LeafKind;
+            serialize_str(v: &str) -> LeafKind;
+            serialize_bytes(v: &[u8]) -> LeafKind;
+            serialize_none() -> LeafKind;
+            serialize_unit() -> LeafKind;
+            serialize_unit_struct(n: &'static str) -> LeafKind;
+            serialize_unit_variant(n: &'static str, i: u32, v: &'static str) -> LeafKind;
+            serialize_tuple_variant(n: &'static str, i: u32, v: &'static str, l: usize) -> Self::SerializeTupleVariant;
+            serialize_map(l: Option<usize>) -> Self::SerializeMap;
+            serialize_struct(n: &'static str, l: usize) -> Self::SerializeStruct;
+            serialize_struct_variant(n: &'static str, i: u32, v: &'static str, l: usize) -> Self::SerializeStructVariant;
+        }
+        fn serialize_some<T: Serialize + ?Sized>(self, _v: &T) -> Result<LeafKind, Self::Error> {
+            Err($miss)
+        }
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _n: &'static str,
+            _i: u32,
+            _v: &'static str,
+            _value: &T,
+        ) -> Result<LeafKind, Self::Error> {
+            Err($miss)
+        }
+    };
+    ($miss:expr; $($method:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
+        fn $method(self, $(_: $ty),*) -> Result<$ret, Self::Error> {
+            Err($miss)
         }
     )*};
 }
@@ -1122,25 +1163,8 @@ impl<'p> ser::Serializer for ShapeProbe<'p> {
 
     scalar_dtypes!(probe_scalar);
 
-    probe_miss! {
-        serialize_i128(v: i128) -> LeafKind;
-        serialize_u128(v: u128) -> LeafKind;
-        serialize_char(v: char) -> LeafKind;
-        serialize_str(v: &str) -> LeafKind;
-        serialize_bytes(v: &[u8]) -> LeafKind;
-        serialize_none() -> LeafKind;
-        serialize_unit() -> LeafKind;
-        serialize_unit_struct(n: &'static str) -> LeafKind;
-        serialize_unit_variant(n: &'static str, i: u32, v: &'static str) -> LeafKind;
-        serialize_tuple_variant(n: &'static str, i: u32, v: &'static str, l: usize) -> Self::SerializeTupleVariant;
-        serialize_map(l: Option<usize>) -> Self::SerializeMap;
-        serialize_struct(n: &'static str, l: usize) -> Self::SerializeStruct;
-        serialize_struct_variant(n: &'static str, i: u32, v: &'static str, l: usize) -> Self::SerializeStructVariant;
-    }
+    probe_misses!(ProbeMiss);
 
-    fn serialize_some<T: Serialize + ?Sized>(self, _v: &T) -> Result<LeafKind, ProbeMiss> {
-        Err(ProbeMiss)
-    }
     // Sequences and tuples alike: the planner gives both an axis.
     fn serialize_seq(self, _len: Option<usize>) -> Result<AxisProbe<'p>, ProbeMiss> {
         match self.dims.split_first() {
@@ -1149,6 +1173,7 @@ impl<'p> ser::Serializer for ShapeProbe<'p> {
                 expected,
                 count: 0,
                 kind: None,
+                want: self.kind,
             }),
             None => Err(ProbeMiss),
         }
@@ -1174,15 +1199,6 @@ impl<'p> ser::Serializer for ShapeProbe<'p> {
         }
         value.serialize(self)
     }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _n: &'static str,
-        _i: u32,
-        _v: &'static str,
-        _value: &T,
-    ) -> Result<LeafKind, ProbeMiss> {
-        Err(ProbeMiss)
-    }
 }
 
 /// One axis of a [`ShapeProbe`]: every element the same shape and kind.
@@ -1191,6 +1207,8 @@ struct AxisProbe<'p> {
     expected: usize,
     count: usize,
     kind: Option<LeafKind>,
+    /// [`ShapeProbe::kind`], handed down to the elements.
+    want: Option<LeafKind>,
 }
 
 impl AxisProbe<'_> {
@@ -1198,7 +1216,10 @@ impl AxisProbe<'_> {
         if self.count == self.expected {
             return Err(ProbeMiss);
         }
-        let kind = value.serialize(ShapeProbe { dims: self.rest })?;
+        let kind = value.serialize(ShapeProbe {
+            dims: self.rest,
+            kind: self.want,
+        })?;
         if self.kind.is_some_and(|k| k != kind) {
             return Err(ProbeMiss);
         }
@@ -1244,14 +1265,17 @@ const FOUND_DIMS: usize = 8;
 struct FoundShape {
     dims: [usize; FOUND_DIMS],
     ndim: usize,
+    /// Some part of the value was not such an array.
+    missed: bool,
 }
 
 /// The common case of the first pass without allocating: nested sequences
-/// and tuples of plain numbers of one kind. It finds the shape from the first
-/// element of each axis, like the planner, and checks the other elements of
-/// tuples (Rust arrays) with [`ShapeProbe`]. Anything else — records,
-/// strings, empty axes, wrappers, more than [`FOUND_DIMS`] axes — is a miss,
-/// and the value is planned in full.
+/// and tuples of plain numbers of one kind (newtypes around them included).
+/// It finds the shape from the first element of each axis, like the planner,
+/// and checks the other elements of tuples (Rust arrays) with [`ShapeProbe`].
+/// Anything else — records, strings, empty axes, `shape` + `data` structs,
+/// more than [`FOUND_DIMS`] axes — is a miss, and the value is planned in
+/// full: one more walk over the part of the value read until the miss.
 struct ShapeFinder<'f> {
     found: &'f mut FoundShape,
     depth: usize,
@@ -1270,7 +1294,7 @@ enum FindStop {
 
 impl std::fmt::Display for FindStop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("not an array of plain numbers of one kind")
+        ProbeMiss.fmt(f)
     }
 }
 
@@ -1288,14 +1312,6 @@ macro_rules! find_scalar {
         fn $method(self, _v: $ty) -> Result<LeafKind, FindStop> {
             self.found.ndim = self.depth;
             Ok(LeafKind::of(&$dtype))
-        }
-    )*};
-}
-
-macro_rules! find_miss {
-    ($($method:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {$(
-        fn $method(self, $(_: $ty),*) -> Result<$ret, FindStop> {
-            Err(FindStop::Miss)
         }
     )*};
 }
@@ -1332,25 +1348,8 @@ impl<'f> ser::Serializer for ShapeFinder<'f> {
 
     scalar_dtypes!(find_scalar);
 
-    find_miss! {
-        serialize_i128(v: i128) -> LeafKind;
-        serialize_u128(v: u128) -> LeafKind;
-        serialize_char(v: char) -> LeafKind;
-        serialize_str(v: &str) -> LeafKind;
-        serialize_bytes(v: &[u8]) -> LeafKind;
-        serialize_none() -> LeafKind;
-        serialize_unit() -> LeafKind;
-        serialize_unit_struct(n: &'static str) -> LeafKind;
-        serialize_unit_variant(n: &'static str, i: u32, v: &'static str) -> LeafKind;
-        serialize_tuple_variant(n: &'static str, i: u32, v: &'static str, l: usize) -> Self::SerializeTupleVariant;
-        serialize_map(l: Option<usize>) -> Self::SerializeMap;
-        serialize_struct(n: &'static str, l: usize) -> Self::SerializeStruct;
-        serialize_struct_variant(n: &'static str, i: u32, v: &'static str, l: usize) -> Self::SerializeStructVariant;
-    }
+    probe_misses!(FindStop::Miss);
 
-    fn serialize_some<T: Serialize + ?Sized>(self, _v: &T) -> Result<LeafKind, FindStop> {
-        Err(FindStop::Miss)
-    }
     fn serialize_seq(self, len: Option<usize>) -> Result<AxisFinder<'f>, FindStop> {
         self.axis(len, true)
     }
@@ -1375,15 +1374,6 @@ impl<'f> ser::Serializer for ShapeFinder<'f> {
         }
         value.serialize(self)
     }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _n: &'static str,
-        _i: u32,
-        _v: &'static str,
-        _value: &T,
-    ) -> Result<LeafKind, FindStop> {
-        Err(FindStop::Miss)
-    }
 }
 
 /// One axis of a [`ShapeFinder`].
@@ -1401,7 +1391,7 @@ struct AxisFinder<'f> {
 impl AxisFinder<'_> {
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), FindStop> {
         if self.count == self.expected {
-            return Err(FindStop::Miss);
+            return Err(self.miss());
         }
         if self.count == 0 {
             let finder = ShapeFinder {
@@ -1410,7 +1400,7 @@ impl AxisFinder<'_> {
             };
             self.kind = match value.serialize(finder) {
                 Ok(kind) | Err(FindStop::Found(kind)) => kind,
-                Err(FindStop::Miss) => return Err(FindStop::Miss),
+                Err(FindStop::Miss) => return Err(self.miss()),
             };
             self.count = 1;
             if self.is_seq {
@@ -1418,21 +1408,32 @@ impl AxisFinder<'_> {
             }
             return Ok(());
         }
-        let dims = &self.found.dims[self.depth + 1..self.found.ndim];
-        match value.serialize(ShapeProbe { dims }) {
-            Ok(kind) if kind == self.kind => {
+        let probe = ShapeProbe {
+            dims: &self.found.dims[self.depth + 1..self.found.ndim],
+            kind: Some(self.kind),
+        };
+        match value.serialize(probe) {
+            Ok(_) => {
                 self.count += 1;
                 Ok(())
             }
-            _ => Err(FindStop::Miss),
+            Err(ProbeMiss) => Err(self.miss()),
         }
     }
 
-    fn finish(self) -> Result<LeafKind, FindStop> {
-        if self.count == self.expected {
+    /// A miss, remembered: a `Serialize` impl that ignores the error must
+    /// not make the rest of the value look like an array to this pass when
+    /// the planner would see otherwise.
+    fn miss(&mut self) -> FindStop {
+        self.found.missed = true;
+        FindStop::Miss
+    }
+
+    fn finish(mut self) -> Result<LeafKind, FindStop> {
+        if self.count == self.expected && !self.found.missed {
             Ok(self.kind)
         } else {
-            Err(FindStop::Miss)
+            Err(self.miss())
         }
     }
 }
@@ -1463,13 +1464,14 @@ fn find_layout<T: Serialize + ?Sized>(value: &T) -> Option<Layout> {
     let mut found = FoundShape {
         dims: [0; FOUND_DIMS],
         ndim: 0,
+        missed: false,
     };
     let kind = match value.serialize(ShapeFinder {
         found: &mut found,
         depth: 0,
     }) {
-        Ok(kind) | Err(FindStop::Found(kind)) => kind,
-        Err(FindStop::Miss) => return None,
+        Ok(kind) | Err(FindStop::Found(kind)) if !found.missed => kind,
+        _ => return None,
     };
     Some(Layout {
         shape: found.dims[..found.ndim].to_vec(),

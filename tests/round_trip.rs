@@ -1128,3 +1128,35 @@ fn to_vec_allocates_exactly_the_output_size() {
     // The record's header is longer than the common 128-byte preamble.
     assert!(Header::from_slice(&outputs[2]).unwrap().data_offset > 128);
 }
+
+#[test]
+fn a_serialize_impl_that_ignores_errors_gets_the_planners_answer() {
+    use serde::ser::{SerializeSeq, SerializeTuple, Serializer};
+    // Each hint is one short; the errors for "x" and for the extra element
+    // are ignored. The allocation-free first pass must not then answer
+    // where the full planner would not: both cases were errors before it.
+    struct SloppyTuple;
+    impl Serialize for SloppyTuple {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut t = s.serialize_tuple(2)?;
+            let _ = t.serialize_element("x");
+            let _ = t.serialize_element(&1.0f32);
+            let _ = t.serialize_element(&2.0f32);
+            t.end()
+        }
+    }
+    struct SloppySeq;
+    impl Serialize for SloppySeq {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut t = s.serialize_seq(Some(2))?;
+            let _ = t.serialize_element("x");
+            let _ = t.serialize_element(&1.0f32);
+            let _ = t.serialize_element(&2.0f32);
+            t.end()
+        }
+    }
+    assert!(to_vec(&SloppyTuple).is_err());
+    assert!(to_vec(&SloppySeq).is_err());
+    let mut out = Vec::new();
+    assert!(to_writer(&mut out, &SloppyTuple).is_err());
+}
