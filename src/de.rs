@@ -985,19 +985,52 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for FlatData<'d, 'm, L
                 return visit_run(visitor, &self.view, run, count, kind, true);
             }
         }
-        let access = FlatAccess {
-            view: self.view,
-            kind: LeafKind::of(self.view.dtype),
-            itemsize: self.view.dtype.itemsize(),
-            count,
-            index: 0,
-            counter: if c_order {
-                Vec::new()
-            } else {
-                vec![0; self.view.shape.len()]
-            },
+        // Storage order steps one item at a time: one axis of `count` items.
+        // A Fortran-order file read in logical C order steps along the last
+        // axis, whose stride in the file is the product of the axes before
+        // it, and carries into the earlier axes when it wraps.
+        let shape = self.view.shape;
+        let itemsize = self.view.dtype.itemsize();
+        let (mut counter, strides, last_len, last_stride) = match shape.split_last() {
+            Some((&last, earlier)) if !c_order => {
+                let strides: Vec<usize> = earlier
+                    .iter()
+                    .scan(itemsize, |s, &d| {
+                        let stride = *s;
+                        *s = s.saturating_mul(d);
+                        Some(stride)
+                    })
+                    .collect();
+                let last_stride = strides
+                    .last()
+                    .zip(earlier.last())
+                    .map_or(itemsize, |(&s, &d)| s.saturating_mul(d));
+                (vec![0; earlier.len()], strides, last, last_stride)
+            }
+            _ => (Vec::new(), Vec::new(), count, itemsize),
         };
-        visit_whole(visitor, access)
+        // All unread until the access, dropped, says otherwise (see `visit_run`).
+        let unread = Cell::new(count);
+        let value = visitor.visit_seq(FlatAccess {
+            parent: &self.view,
+            data: self.view.data,
+            kind,
+            remaining: count,
+            offset: self.view.offset,
+            last: 0,
+            last_len,
+            last_stride,
+            counter: &mut counter,
+            strides: &strides,
+            unread: &unread,
+        })?;
+        match unread.get() {
+            0 => Ok(value),
+            n => Err(Error::Dimension {
+                expected: format!("{} elements in `data`", count - n),
+                shape: shape_repr(shape),
+            }),
+        }
     }
 
     serde::forward_to_deserialize_any! {
@@ -1007,79 +1040,89 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for FlatData<'d, 'm, L
     }
 }
 
-struct FlatAccess<'d, 'm, L> {
-    view: View<'d, 'm, L>,
-    count: usize,
-    index: usize,
-    /// Logical C-order index into a Fortran-order file; empty when the
-    /// elements are read in storage order.
-    counter: Vec<usize>,
+/// The elements of a [`FlatData`], taken by value by the visitor (as a
+/// [`RunAccess`] is) so that its cursor stays in registers.
+struct FlatAccess<'a, 'd, 'm, L> {
+    parent: &'a View<'d, 'm, L>,
+    /// `parent.data`, held apart so that it stays in registers.
+    data: &'d [u8],
     kind: LeafKind,
-    itemsize: usize,
+    remaining: usize,
+    /// Offset in `data` of the next element.
+    offset: usize,
+    /// Position of the next element along the last axis, its length and
+    /// its stride in the file (storage order: one axis of every item).
+    last: usize,
+    last_len: usize,
+    last_stride: usize,
+    /// For a Fortran-order file read in logical C order, the position along
+    /// each earlier axis and its stride in the file. Borrowed, so that the
+    /// access has no drop glue of its own, which would keep it in memory.
+    counter: &'a mut [usize],
+    strides: &'a [usize],
+    /// Where the count of unread elements goes when the access is dropped.
+    unread: &'a Cell<usize>,
 }
 
-impl<L> Leftover for FlatAccess<'_, '_, L> {
-    fn leftover(&self) -> Option<Error> {
-        (self.index < self.count).then(|| Error::Dimension {
-            expected: format!("{} elements in `data`", self.index),
-            shape: shape_repr(self.view.shape),
-        })
+impl<L> Drop for FlatAccess<'_, '_, '_, L> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.unread.set(self.remaining);
     }
 }
 
-impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FlatAccess<'d, 'm, L> {
+/// The last axis of a [`FlatAccess`] wrapped: moves `offset` (back at the
+/// start of that axis) to the next position of the earlier axes, whose
+/// lengths are `shape`, the last of them fastest. Given the parts rather than the access, whose address would
+/// otherwise keep its cursor in memory.
+#[inline(never)]
+fn carry(mut offset: usize, counter: &mut [usize], strides: &[usize], shape: &[usize]) -> usize {
+    for ((i, &stride), &d) in counter.iter_mut().zip(strides).zip(shape).rev() {
+        if *i + 1 < d {
+            *i += 1;
+            return offset.wrapping_add(stride);
+        }
+        offset = offset.wrapping_sub(stride.wrapping_mul(*i));
+        *i = 0;
+    }
+    offset
+}
+
+impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FlatAccess<'a, 'd, 'm, L> {
     type Error = Error;
 
-    #[inline]
+    #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
-        if self.index == self.count {
+        if self.remaining == 0 {
             return Ok(None);
         }
-        let itemsize = self.itemsize;
-        let offset = if self.counter.is_empty() {
-            self.index * itemsize
+        self.remaining -= 1;
+        let offset = self.offset;
+        self.last += 1;
+        if self.last < self.last_len {
+            self.offset = offset.wrapping_add(self.last_stride);
         } else {
-            // Fortran storage: element (i0, i1, …) sits at i0 + s0*(i1 + s1*(…)).
-            let mut off = 0;
-            for (i, &d) in self.counter.iter().zip(self.view.shape).rev() {
-                off = off * d + i;
-            }
-            // Advance the C-order counter: last axis fastest.
-            for (c, &d) in self.counter.iter_mut().zip(self.view.shape).rev() {
-                *c += 1;
-                if *c < d {
-                    break;
-                }
-                *c = 0;
-            }
-            off * itemsize
-        };
-        self.index += 1;
-        let offset = self.view.offset + offset;
-        if self.kind != LeafKind::Other {
-            if let Some(bytes) = self.view.data.get(offset..offset + itemsize) {
-                let elem = Elem {
-                    bytes,
-                    kind: self.kind,
-                    origin: Origin::Axis {
-                        parent: &self.view,
-                        offset,
-                    },
-                };
-                return seed.deserialize(elem).map(Some);
-            }
+            self.last = 0;
+            let start = offset.wrapping_sub(self.last_stride.wrapping_mul(self.last_len - 1));
+            let earlier = &self.parent.shape[..self.counter.len()];
+            self.offset = carry(start, self.counter, self.strides, earlier);
         }
-        let leaf = View {
-            offset,
-            axis: self.view.shape.len(),
-            top: false,
-            ..self.view
-        };
-        seed.deserialize(leaf).map(Some)
+        // Every element lies within the data (checked against the shape
+        // when the data length was), so `full` is only for kinds that have
+        // no fast path.
+        seed.deserialize(Elem {
+            bytes: self.data.get(offset..).unwrap_or_default(),
+            kind: self.kind,
+            origin: Origin::Axis {
+                parent: self.parent,
+                offset,
+            },
+        })
+        .map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.count - self.index)
+        Some(self.remaining)
     }
 }
 
