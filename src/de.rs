@@ -404,15 +404,14 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
     fn visit_complex<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         // Invariant: only called for complex dtypes, which have a part type.
         let part = self.dtype.complex_part().expect("complex dtype");
-        let mut parts = AxisAccess::new(self.sub(part, &COMPLEX_PAIR, self.offset));
-        let value = visitor.visit_seq(&mut parts)?;
-        if parts.index < parts.len {
-            return Err(Error::TypeMismatch {
-                expected: format!("{} value(s)", parts.index),
+        let parts = self.sub(part, &COMPLEX_PAIR, self.offset);
+        match visit_axis(&parts, visitor)? {
+            (value, 0) => Ok(value),
+            (_, unread) => Err(Error::TypeMismatch {
+                expected: format!("{} value(s)", 2 - unread),
                 found: format!("a complex number {} (re, im)", self.dtype),
-            });
+            }),
         }
-        Ok(value)
     }
 
     /// A scalar was asked for: only a leaf can give one.
@@ -457,7 +456,17 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
                 return visit_run(visitor, &self, run, len, kind, false);
             }
         }
-        visit_whole(visitor, AxisAccess::new(self))
+        match visit_axis(&self, visitor)? {
+            (value, 0) => Ok(value),
+            (_, unread) => Err(Error::Dimension {
+                expected: format!(
+                    "{} elements along axis {}",
+                    self.shape[self.axis] - unread,
+                    self.axis
+                ),
+                shape: shape_repr(self.shape),
+            }),
+        }
     }
 
     /// A contiguous run of one-byte elements along the last axis, if this is one.
@@ -706,77 +715,98 @@ where
     }
 }
 
-/// The elements along one axis.
-struct AxisAccess<'d, 'm, L> {
-    view: View<'d, 'm, L>,
+/// The elements along one axis, taken by value by the visitor (as a
+/// [`RunAccess`] is) so that its cursor stays in registers.
+struct AxisAccess<'a, 'd, 'm, L> {
+    /// The view of the axis, in the caller's frame: an element's view is
+    /// built from it without taking the access's address.
+    parent: &'a View<'d, 'm, L>,
+    /// `parent.data`, held apart so that it stays in registers.
+    data: &'d [u8],
+    /// Offset in `data` of the next element.
+    offset: usize,
     stride: usize,
-    index: usize,
-    len: usize,
+    remaining: usize,
     /// The element kind when this is the last axis, else `Other`.
     kind: LeafKind,
-    itemsize: usize,
+    /// Where the count of unread elements goes when the access is dropped.
+    unread: &'a Cell<usize>,
 }
 
-impl<'d, 'm, L: Copy> AxisAccess<'d, 'm, L> {
-    fn new(view: View<'d, 'm, L>) -> Self {
-        let kind = if view.axis + 1 == view.shape.len() {
+impl<L> Drop for AxisAccess<'_, '_, '_, L> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.unread.set(self.remaining);
+    }
+}
+
+/// Visits the elements along `view`'s next axis; returns the value and how
+/// many elements the visitor left unread.
+#[inline]
+fn visit_axis<'d, 'm, 'de, L: Lend<'d, 'de>, V: Visitor<'de>>(
+    view: &View<'d, 'm, L>,
+    visitor: V,
+) -> Result<(V::Value, usize)> {
+    let len = view.shape[view.axis];
+    // All unread until the access, dropped, says otherwise (see `visit_run`).
+    let unread = Cell::new(len);
+    let value = visitor.visit_seq(AxisAccess {
+        parent: view,
+        data: view.data,
+        offset: view.offset,
+        stride: view.stride(view.axis),
+        remaining: len,
+        kind: if view.axis + 1 == view.shape.len() {
             LeafKind::of(view.dtype)
         } else {
             LeafKind::Other
-        };
-        AxisAccess {
-            stride: view.stride(view.axis),
-            len: view.shape[view.axis],
-            index: 0,
-            itemsize: view.dtype.itemsize(),
-            view,
-            kind,
-        }
-    }
+        },
+        unread: &unread,
+    })?;
+    Ok((value, unread.get()))
 }
 
-impl<L> Leftover for AxisAccess<'_, '_, L> {
-    fn leftover(&self) -> Option<Error> {
-        (self.index < self.len).then(|| Error::Dimension {
-            expected: format!("{} elements along axis {}", self.index, self.view.axis),
-            shape: shape_repr(self.view.shape),
-        })
-    }
-}
-
-impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for AxisAccess<'d, 'm, L> {
+impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for AxisAccess<'a, 'd, 'm, L> {
     type Error = Error;
 
     #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
-        if self.index == self.len {
+        if self.remaining == 0 {
             return Ok(None);
         }
-        let offset = self.view.offset + self.index * self.stride;
-        self.index += 1;
+        self.remaining -= 1;
+        let offset = self.offset;
+        self.offset = offset.wrapping_add(self.stride);
         if self.kind != LeafKind::Other {
-            if let Some(bytes) = self.view.data.get(offset..offset + self.itemsize) {
-                return seed
-                    .deserialize(Elem {
-                        bytes,
-                        kind: self.kind,
-                        origin: Origin::Axis {
-                            parent: &self.view,
-                            offset,
-                        },
-                    })
-                    .map(Some);
-            }
+            // Every element lies within the data (checked against the shape
+            // when the data length was).
+            return seed
+                .deserialize(Elem {
+                    bytes: self.data.get(offset..).unwrap_or_default(),
+                    kind: self.kind,
+                    origin: Origin::Axis {
+                        parent: self.parent,
+                        offset,
+                    },
+                })
+                .map(Some);
         }
-        let mut v = self.view;
-        v.offset = offset;
-        v.axis += 1;
-        v.top = false;
-        seed.deserialize(v).map(Some)
+        seed.deserialize(sub_axis(self.parent, offset)).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.len - self.index)
+        Some(self.remaining)
+    }
+}
+
+/// The element of `parent`'s axis at byte `offset`: the view one axis down.
+#[inline]
+fn sub_axis<'d, 'm, L: Copy>(parent: &View<'d, 'm, L>, offset: usize) -> View<'d, 'm, L> {
+    View {
+        offset,
+        axis: parent.axis + 1,
+        top: false,
+        ..*parent
     }
 }
 

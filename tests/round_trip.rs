@@ -739,9 +739,22 @@ fn read_dimensionality_must_match() {
     // So must a struct visitor that names every field but stops early.
     let e = from_slice::<Vec<FirstTwo>>(&b).unwrap_err();
     assert!(e.to_string().contains("a sequence of 2 fields"), "{e}");
-    // And visitors that leak the sequence instead of dropping it.
+    // And visitors that leak the sequence instead of dropping it: a run, a
+    // record's fields, a strided axis (Fortran order) and a flat `data`.
     assert!(from_slice::<Vec<Forgetful<true>>>(&b).is_err());
     assert!(from_slice::<Forgetful<false>>(&four).is_err());
+    let fortran = npy("fortran_2d_f8_le");
+    assert!(from_slice::<Vec<Vec<f64>>>(&fortran).is_ok());
+    assert!(from_slice::<Vec<Forgetful<false>>>(&fortran).is_err());
+    #[derive(Deserialize)]
+    struct LeakyData {
+        #[allow(dead_code)]
+        shape: Vec<usize>,
+        #[allow(dead_code)]
+        data: Forgetful<false>,
+    }
+    assert!(from_slice::<LeakyData>(&fortran).is_err());
+    assert!(from_slice::<LeakyData>(&npy("shape_2x3_f8_le")).is_err());
     // Complex numbers have two parts.
     let e = from_slice::<Vec<(f64,)>>(&npy("dtype_c16_le")).unwrap_err();
     assert!(e.to_string().contains("complex"), "{e}");
