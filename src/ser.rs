@@ -1111,9 +1111,21 @@ macro_rules! probe_scalar {
     )*};
 }
 
-/// The `Serializer` methods a probe answers with `$miss` whatever the value.
+/// What a probe's `Serializer` impl shares with the others: its types, with
+/// `$axis` for sequences and tuples, newtypes, and the methods it answers
+/// with `$miss` whatever the value.
 macro_rules! probe_misses {
-    ($miss:expr) => {
+    ($axis:ty, $error:ty, $miss:expr) => {
+        type Ok = LeafKind;
+        type Error = $error;
+        type SerializeSeq = $axis;
+        type SerializeTuple = $axis;
+        type SerializeTupleStruct = $axis;
+        type SerializeTupleVariant = ser::Impossible<LeafKind, $error>;
+        type SerializeMap = ser::Impossible<LeafKind, $error>;
+        type SerializeStruct = ser::Impossible<LeafKind, $error>;
+        type SerializeStructVariant = ser::Impossible<LeafKind, $error>;
+
         probe_misses! {
             $miss;
             serialize_i128(v: i128) -> LeafKind;
@@ -1133,6 +1145,18 @@ macro_rules! probe_misses {
         fn serialize_some<T: Serialize + ?Sized>(self, _v: &T) -> Result<LeafKind, Self::Error> {
             Err($miss)
         }
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            name: &'static str,
+            value: &T,
+        ) -> Result<LeafKind, Self::Error> {
+            // f16 and complex are newtypes the planner treats specially;
+            // other newtypes are what they wrap.
+            if name == F16_NEWTYPE || name == COMPLEX_NEWTYPE {
+                return Err($miss);
+            }
+            value.serialize(self)
+        }
         fn serialize_newtype_variant<T: Serialize + ?Sized>(
             self,
             _n: &'static str,
@@ -1151,19 +1175,8 @@ macro_rules! probe_misses {
 }
 
 impl<'p> ser::Serializer for ShapeProbe<'p> {
-    type Ok = LeafKind;
-    type Error = ProbeMiss;
-    type SerializeSeq = AxisProbe<'p>;
-    type SerializeTuple = AxisProbe<'p>;
-    type SerializeTupleStruct = AxisProbe<'p>;
-    type SerializeTupleVariant = ser::Impossible<LeafKind, ProbeMiss>;
-    type SerializeMap = ser::Impossible<LeafKind, ProbeMiss>;
-    type SerializeStruct = ser::Impossible<LeafKind, ProbeMiss>;
-    type SerializeStructVariant = ser::Impossible<LeafKind, ProbeMiss>;
-
+    probe_misses!(AxisProbe<'p>, ProbeMiss, ProbeMiss);
     scalar_dtypes!(probe_scalar);
-
-    probe_misses!(ProbeMiss);
 
     // Sequences and tuples alike: the planner gives both an axis.
     fn serialize_seq(self, _len: Option<usize>) -> Result<AxisProbe<'p>, ProbeMiss> {
@@ -1187,17 +1200,6 @@ impl<'p> ser::Serializer for ShapeProbe<'p> {
         len: usize,
     ) -> Result<AxisProbe<'p>, ProbeMiss> {
         self.serialize_seq(Some(len))
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        name: &'static str,
-        value: &T,
-    ) -> Result<LeafKind, ProbeMiss> {
-        // f16 and complex are newtypes the planner treats specially.
-        if name == F16_NEWTYPE || name == COMPLEX_NEWTYPE {
-            return Err(ProbeMiss);
-        }
-        value.serialize(self)
     }
 }
 
@@ -1237,26 +1239,32 @@ impl AxisProbe<'_> {
     }
 }
 
-macro_rules! axis_probe {
-    ($($trait:ident::$method:ident;)*) => {$(
-        impl ser::$trait for AxisProbe<'_> {
+/// The three sequence traits of an axis probe, all by its `element` and
+/// `finish`.
+macro_rules! probe_axis_traits {
+    ($axis:ident, $error:ty) => {
+        probe_axis_traits! {
+            $axis, $error;
+            SerializeSeq::serialize_element;
+            SerializeTuple::serialize_element;
+            SerializeTupleStruct::serialize_field;
+        }
+    };
+    ($axis:ident, $error:ty; $($trait:ident::$method:ident;)*) => {$(
+        impl ser::$trait for $axis<'_> {
             type Ok = LeafKind;
-            type Error = ProbeMiss;
-            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ProbeMiss> {
+            type Error = $error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), $error> {
                 self.element(value)
             }
-            fn end(self) -> Result<LeafKind, ProbeMiss> {
+            fn end(self) -> Result<LeafKind, $error> {
                 self.finish()
             }
         }
     )*};
 }
 
-axis_probe! {
-    SerializeSeq::serialize_element;
-    SerializeTuple::serialize_element;
-    SerializeTupleStruct::serialize_field;
-}
+probe_axis_traits!(AxisProbe, ProbeMiss);
 
 /// Most axes [`ShapeFinder`] handles; deeper arrays are planned in full.
 const FOUND_DIMS: usize = 8;
@@ -1336,19 +1344,8 @@ impl<'f> ShapeFinder<'f> {
 }
 
 impl<'f> ser::Serializer for ShapeFinder<'f> {
-    type Ok = LeafKind;
-    type Error = FindStop;
-    type SerializeSeq = AxisFinder<'f>;
-    type SerializeTuple = AxisFinder<'f>;
-    type SerializeTupleStruct = AxisFinder<'f>;
-    type SerializeTupleVariant = ser::Impossible<LeafKind, FindStop>;
-    type SerializeMap = ser::Impossible<LeafKind, FindStop>;
-    type SerializeStruct = ser::Impossible<LeafKind, FindStop>;
-    type SerializeStructVariant = ser::Impossible<LeafKind, FindStop>;
-
+    probe_misses!(AxisFinder<'f>, FindStop, FindStop::Miss);
     scalar_dtypes!(find_scalar);
-
-    probe_misses!(FindStop::Miss);
 
     fn serialize_seq(self, len: Option<usize>) -> Result<AxisFinder<'f>, FindStop> {
         self.axis(len, true)
@@ -1362,17 +1359,6 @@ impl<'f> ser::Serializer for ShapeFinder<'f> {
         len: usize,
     ) -> Result<AxisFinder<'f>, FindStop> {
         self.axis(Some(len), false)
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        name: &'static str,
-        value: &T,
-    ) -> Result<LeafKind, FindStop> {
-        // f16 and complex are newtypes the planner treats specially.
-        if name == F16_NEWTYPE || name == COMPLEX_NEWTYPE {
-            return Err(FindStop::Miss);
-        }
-        value.serialize(self)
     }
 }
 
@@ -1438,26 +1424,7 @@ impl AxisFinder<'_> {
     }
 }
 
-macro_rules! axis_finder {
-    ($($trait:ident::$method:ident;)*) => {$(
-        impl ser::$trait for AxisFinder<'_> {
-            type Ok = LeafKind;
-            type Error = FindStop;
-            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), FindStop> {
-                self.element(value)
-            }
-            fn end(self) -> Result<LeafKind, FindStop> {
-                self.finish()
-            }
-        }
-    )*};
-}
-
-axis_finder! {
-    SerializeSeq::serialize_element;
-    SerializeTuple::serialize_element;
-    SerializeTupleStruct::serialize_field;
-}
+probe_axis_traits!(AxisFinder, FindStop);
 
 /// The layout of `value` if [`ShapeFinder`] recognises it.
 fn find_layout<T: Serialize + ?Sized>(value: &T) -> Option<Layout> {
