@@ -440,18 +440,11 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
     /// plain numbers or records as a [`RunAccess`], anything else as an
     /// [`AxisAccess`].
     fn axis_elements<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let kind = LeafKind::of(self.dtype);
-        let itemsize = self.dtype.itemsize();
-        let runs =
-            kind != LeafKind::Other || matches!(self.dtype, Dtype::Record(_)) && itemsize > 0;
-        // The last axis of a C-order array is contiguous; of a Fortran-order
-        // one, only when the other axes are all 1.
-        let contiguous = !self.fortran || self.stride(self.axis) == itemsize;
-        if runs && self.axis + 1 == self.shape.len() && contiguous {
-            let len = self.shape[self.axis];
-            let run = len
-                .checked_mul(itemsize)
-                .and_then(|n| self.data.get(self.offset..self.offset.checked_add(n)?));
+        if let Some(RowShape { len, size, kind }) = self.run_shape() {
+            let run = self
+                .offset
+                .checked_add(size)
+                .and_then(|end| self.data.get(self.offset..end));
             if let Some(run) = run {
                 return visit_run(visitor, &self, run, len, kind, false);
             }
@@ -466,6 +459,26 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
                 ),
                 shape: shape_repr(self.shape),
             }),
+        }
+    }
+
+    /// The length, size and element kind of the next axis when it is a
+    /// contiguous last axis of plain numbers or records, read as a
+    /// [`RunAccess`].
+    fn run_shape(&self) -> Option<RowShape> {
+        let kind = LeafKind::of(self.dtype);
+        let itemsize = self.dtype.itemsize();
+        let runs =
+            kind != LeafKind::Other || matches!(self.dtype, Dtype::Record(_)) && itemsize > 0;
+        // The last axis of a C-order array is contiguous; of a Fortran-order
+        // one, only when the other axes are all 1.
+        let contiguous = !self.fortran || self.stride(self.axis) == itemsize;
+        if runs && self.axis + 1 == self.shape.len() && contiguous {
+            let len = self.shape[self.axis];
+            let size = len.checked_mul(itemsize)?;
+            Some(RowShape { len, size, kind })
+        } else {
+            None
         }
     }
 
@@ -729,8 +742,20 @@ struct AxisAccess<'a, 'd, 'm, L> {
     remaining: usize,
     /// The element kind when this is the last axis, else `Other`.
     kind: LeafKind,
+    /// When the elements are rows of a contiguous last axis (as in an `(n,
+    /// 3)` array read as `Vec<[f32; 3]>`): each row's length, size in bytes
+    /// and element kind, worked out once for the axis rather than per row.
+    row: Option<RowShape>,
     /// Where the count of unread elements goes when the access is dropped.
     unread: &'a Cell<usize>,
+}
+
+/// See [`AxisAccess::row`].
+#[derive(Clone, Copy)]
+struct RowShape {
+    len: usize,
+    size: usize,
+    kind: LeafKind,
 }
 
 impl<L> Drop for AxisAccess<'_, '_, '_, L> {
@@ -761,6 +786,11 @@ fn visit_axis<'d, 'm, 'de, L: Lend<'d, 'de>, V: Visitor<'de>>(
         } else {
             LeafKind::Other
         },
+        row: if view.axis + 2 == view.shape.len() {
+            sub_axis(view, view.offset).run_shape()
+        } else {
+            None
+        },
         unread: &unread,
     })?;
     Ok((value, unread.get()))
@@ -790,6 +820,17 @@ impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for AxisAccess<'a, 'd
                     },
                 })
                 .map(Some);
+        }
+        if let Some(shape) = self.row {
+            if let Some(run) = self.data.get(offset..offset.wrapping_add(shape.size)) {
+                let row = Row {
+                    parent: self.parent,
+                    offset,
+                    run,
+                    shape,
+                };
+                return seed.deserialize(row).map(Some);
+            }
         }
         seed.deserialize(sub_axis(self.parent, offset)).map(Some)
     }
@@ -1323,11 +1364,20 @@ macro_rules! byte_numbers {
 /// left to each element type).
 macro_rules! general_requests {
     ($then:ident) => {
+        other_requests!($then);
+        $then! {
+            deserialize_seq(); deserialize_tuple(len: usize); deserialize_tuple_struct(name: &'static str, len: usize);
+        }
+    };
+}
+
+/// [`general_requests!`] but the sequences.
+macro_rules! other_requests {
+    ($then:ident) => {
         $then! {
             deserialize_any(); deserialize_char(); deserialize_str(); deserialize_string();
             deserialize_bytes(); deserialize_byte_buf(); deserialize_option(); deserialize_unit();
             deserialize_unit_struct(name: &'static str); deserialize_newtype_struct(name: &'static str);
-            deserialize_seq(); deserialize_tuple(len: usize); deserialize_tuple_struct(name: &'static str, len: usize);
             deserialize_map(); deserialize_enum(name: &'static str, variants: &'static [&'static str]);
             deserialize_identifier(); deserialize_ignored_any(); deserialize_i128(); deserialize_u128();
         }
@@ -1381,6 +1431,61 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for Elem<'_, 'd, 'm, L
     byte_numbers!(elem_byte);
     general_requests!(elem_forward);
     elem_forward! {
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+    }
+}
+
+/// A row of an [`AxisAccess`] over a contiguous last axis: a sequence
+/// request visits its elements as a run straight away, as the row's own
+/// [`View`] would after working out the same facts again.
+struct Row<'a, 'd, 'm, L> {
+    /// The view of the axis the row is an element of.
+    parent: &'a View<'d, 'm, L>,
+    offset: usize,
+    run: &'d [u8],
+    shape: RowShape,
+}
+
+impl<'d, 'm, L: Copy> Row<'_, 'd, 'm, L> {
+    #[inline]
+    fn full(self) -> View<'d, 'm, L> {
+        sub_axis(self.parent, self.offset)
+    }
+
+    #[inline]
+    fn visit<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value>
+    where
+        L: Lend<'d, 'de>,
+    {
+        let (run, RowShape { len, kind, .. }) = (self.run, self.shape);
+        let view = self.full();
+        visit_run(visitor, &view, run, len, kind, false)
+    }
+}
+
+impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for Row<'_, 'd, 'm, L> {
+    type Error = Error;
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.visit(visitor)
+    }
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value> {
+        self.visit(visitor)
+    }
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.visit(visitor)
+    }
+
+    other_requests!(elem_forward);
+    elem_forward! {
+        deserialize_bool(); deserialize_i8(); deserialize_i16(); deserialize_i32();
+        deserialize_i64(); deserialize_u8(); deserialize_u16(); deserialize_u32();
+        deserialize_u64(); deserialize_f32(); deserialize_f64();
         deserialize_struct(name: &'static str, fields: &'static [&'static str]);
     }
 }

@@ -2224,13 +2224,16 @@ enum TupleEmitter<'a, O: Output> {
 impl<O: Output> ser::SerializeTuple for TupleEmitter<'_, O> {
     type Ok = ();
     type Error = Error;
-    #[inline]
+    // Inline, so that a row's elements (`[f32; 3]`) are stores into the
+    // chunk like a sequence's, not a call each.
+    #[inline(always)]
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         match self {
             TupleEmitter::Axis(s) => s.element(value),
             TupleEmitter::Record(r) => r.field(None, value),
         }
     }
+    #[inline(always)]
     fn end(self) -> Result<()> {
         match self {
             TupleEmitter::Axis(s) => s.finish(),
