@@ -464,6 +464,27 @@ fn main() {
     );
     drop((c, f, cfile, ffile, a2, a2f, d2));
 
+    // --- rows of a small fixed size: an (n, 3) f32 array as Vec<[f32; 3]>
+    let points: Vec<[f32; 3]> = data.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect();
+    let w = median(reps, || serde_npy::to_vec(&points).unwrap());
+    row(
+        "serde-npy to_vec Vec<[f32; 3]> 64 MiB",
+        w,
+        "memcpy fresh",
+        fresh,
+    );
+    let pfile = serde_npy::to_vec(&points).unwrap();
+    let r = median(reps, || {
+        serde_npy::from_slice::<Vec<[f32; 3]>>(&pfile).unwrap()
+    });
+    row(
+        "serde-npy from_slice Vec<[f32; 3]> 64 MiB",
+        r,
+        "memcpy fresh",
+        fresh,
+    );
+    drop((points, pfile));
+
     // --- 4 Mi records {x, y, z: f32, id: u32}
     let nrec = 4 * MIB;
     let recs: Vec<Rec> = (0..nrec)
