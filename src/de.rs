@@ -1144,8 +1144,8 @@ impl<L> Drop for FlatAccess<'_, '_, '_, L> {
 
 /// The last axis of a [`FlatAccess`] wrapped: moves `offset` (back at the
 /// start of that axis) to the next position of the earlier axes, whose
-/// lengths are `shape`, the last of them fastest. Given the parts rather than the access, whose address would
-/// otherwise keep its cursor in memory.
+/// lengths are `shape`, the last of them fastest. It is given the parts, not
+/// the access, whose address would otherwise keep its cursor in memory.
 #[inline(never)]
 fn carry(mut offset: usize, counter: &mut [usize], strides: &[usize], shape: &[usize]) -> usize {
     for ((i, &stride), &d) in counter.iter_mut().zip(strides).zip(shape).rev() {

@@ -1770,6 +1770,8 @@ impl<'a, O: Output> Emitter<'a, O> {
         }
     }
 
+    // Inline, as is `serialize_tuple`: out of line, the sequence emitter is
+    // returned through memory and copied again for every row of an array.
     #[inline(always)]
     fn seq(self, len: Option<usize>) -> Result<SeqEmitter<'a, O>> {
         let Some((&expected, rest)) = self.dims.split_first() else {
