@@ -516,6 +516,27 @@ fn decode_ucs4(b: &[u8], order: ByteOrder) -> Result<String> {
     Ok(s)
 }
 
+/// The three sequence requests (`seq`, `tuple`, `tuple_struct`), all
+/// answered by `self.$via(visitor)`.
+macro_rules! sequence_requests {
+    ($via:ident) => {
+        fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+            self.$via(visitor)
+        }
+        fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value> {
+            self.$via(visitor)
+        }
+        fn deserialize_tuple_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            _len: usize,
+            visitor: V,
+        ) -> Result<V::Value> {
+            self.$via(visitor)
+        }
+    };
+}
+
 macro_rules! scalar_methods {
     ($($method:ident)*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -617,22 +638,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
         visitor.visit_newtype_struct(self)
     }
 
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.sequence(visitor)
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value> {
-        self.sequence(visitor)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.sequence(visitor)
-    }
+    sequence_requests!(sequence);
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.dtype {
@@ -1466,20 +1472,7 @@ impl<'d, 'm, L: Copy> Row<'_, 'd, 'm, L> {
 impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for Row<'_, 'd, 'm, L> {
     type Error = Error;
 
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.visit(visitor)
-    }
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value> {
-        self.visit(visitor)
-    }
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.visit(visitor)
-    }
+    sequence_requests!(visit);
 
     other_requests!(elem_forward);
     elem_forward! {
