@@ -109,6 +109,7 @@
 
 #![deny(missing_docs)]
 
+mod bulk;
 mod complex;
 mod de;
 mod dtype;

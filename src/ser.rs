@@ -1943,6 +1943,28 @@ impl<'a, O: Output> ser::Serializer for Emitter<'a, O> {
     fn serialize_seq(self, len: Option<usize>) -> Result<SeqEmitter<'a, O>> {
         self.seq(len)
     }
+    fn collect_seq<I>(self, iter: I) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: Serialize,
+    {
+        let iter = iter.into_iter();
+        // `Vec<T>` and `[T]` of plain numbers: one copy of the whole slice.
+        if let Some((kind, len, bytes)) = crate::bulk::number_bytes(&iter) {
+            if self.dims == [len] && LeafKind::of(self.dtype) == kind {
+                return self.out.put(bytes);
+            }
+        }
+        let len = match iter.size_hint() {
+            (lo, Some(hi)) if lo == hi => Some(lo),
+            _ => None,
+        };
+        let mut seq = self.seq(len)?;
+        for item in iter {
+            ser::SerializeSeq::serialize_element(&mut seq, &item)?;
+        }
+        ser::SerializeSeq::end(seq)
+    }
     #[inline(always)]
     fn serialize_tuple(self, len: usize) -> Result<TupleEmitter<'a, O>> {
         if !self.dims.is_empty() {

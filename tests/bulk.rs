@@ -1,0 +1,246 @@
+//! The whole-slice paths for `Vec<T>` and `[T]` of plain numbers: they must
+//! give exactly what the element-by-element path gives, and only be taken
+//! when that is certain. These tests also run under Miri in `.ci/run`, since
+//! the paths recognise types by id and reinterpret slices.
+
+use std::collections::VecDeque;
+use std::fmt::Debug;
+use std::io::{self, Write};
+
+use serde::de::{Deserialize, DeserializeOwned, Deserializer, SeqAccess, Visitor};
+use serde::Serialize;
+
+/// `VecDeque` serializes and deserializes element by element: the reference.
+fn same_as_element_path<T>(values: Vec<T>)
+where
+    T: Serialize + DeserializeOwned + PartialEq + Debug + Clone,
+{
+    let by_slice = serde_npy::to_vec(&values).unwrap();
+    let by_element = serde_npy::to_vec(&values.iter().cloned().collect::<VecDeque<T>>()).unwrap();
+    assert_eq!(by_slice, by_element);
+    let mut streamed = Vec::new();
+    serde_npy::to_writer(&mut streamed, &values[..]).unwrap();
+    assert_eq!(streamed, by_slice);
+
+    let back: Vec<T> = serde_npy::from_slice(&by_slice).unwrap();
+    assert_eq!(back, values);
+    let back: VecDeque<T> = serde_npy::from_slice(&by_slice).unwrap();
+    assert_eq!(back, values);
+}
+
+#[test]
+fn every_number_type_round_trips_as_the_element_path_does() {
+    same_as_element_path(vec![true, false, true]);
+    same_as_element_path(vec![i8::MIN, -1, 0, i8::MAX]);
+    same_as_element_path(vec![0u8, 1, 255]);
+    same_as_element_path(vec![i16::MIN, -2, i16::MAX]);
+    same_as_element_path(vec![0u16, 0x1234, u16::MAX]);
+    same_as_element_path(vec![i32::MIN, -3, i32::MAX]);
+    same_as_element_path(vec![0u32, 0x1234_5678, u32::MAX]);
+    same_as_element_path(vec![i64::MIN, -4, i64::MAX]);
+    same_as_element_path(vec![0u64, 0x0123_4567_89ab_cdef, u64::MAX]);
+    same_as_element_path(vec![-1.5f32, 0.0, f32::MAX, f32::MIN_POSITIVE]);
+    same_as_element_path(vec![-2.5f64, 1e300, f64::EPSILON]);
+    same_as_element_path(Vec::<f32>::new());
+}
+
+#[test]
+fn nan_payloads_survive_both_ways() {
+    let bits = [0x7fc0_0001u32, 0xffc1_2345, 0x7f80_0001];
+    let values: Vec<f32> = bits.iter().map(|&b| f32::from_bits(b)).collect();
+    let back: Vec<f32> = serde_npy::from_slice(&serde_npy::to_vec(&values).unwrap()).unwrap();
+    let back_bits: Vec<u32> = back.iter().map(|v| v.to_bits()).collect();
+    assert_eq!(back_bits, bits);
+}
+
+#[test]
+fn rows_of_nested_vecs_and_shape_data_structs() {
+    let rows: Vec<Vec<i16>> = vec![vec![1, 2, 3], vec![4, 5, 6]];
+    let bytes = serde_npy::to_vec(&rows).unwrap();
+    assert_eq!(
+        bytes,
+        serde_npy::to_vec(&[[1i16, 2, 3], [4, 5, 6]]).unwrap()
+    );
+    assert_eq!(
+        serde_npy::from_slice::<Vec<Vec<i16>>>(&bytes).unwrap(),
+        rows
+    );
+
+    #[derive(Serialize, serde::Deserialize, PartialEq, Debug)]
+    struct Shaped {
+        shape: Vec<usize>,
+        data: Vec<f64>,
+    }
+    let shaped = Shaped {
+        shape: vec![2, 2],
+        data: vec![1.0, 2.0, 3.0, 4.0],
+    };
+    let bytes = serde_npy::to_vec(&shaped).unwrap();
+    assert_eq!(
+        bytes,
+        serde_npy::to_vec(&[[1.0f64, 2.0], [3.0, 4.0]]).unwrap()
+    );
+    assert_eq!(serde_npy::from_slice::<Shaped>(&bytes).unwrap(), shaped);
+}
+
+#[test]
+fn a_ragged_row_is_still_refused_with_its_index() {
+    let rows: Vec<Vec<f32>> = vec![vec![1.0, 2.0], vec![3.0]];
+    let err = serde_npy::to_vec(&rows).unwrap_err().to_string();
+    assert!(err.contains("[1]"), "{err}");
+}
+
+#[test]
+fn a_row_of_another_type_is_still_refused() {
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Row {
+        F(Vec<f32>),
+        I(Vec<i32>),
+    }
+    let err = serde_npy::to_vec(&vec![Row::F(vec![1.0]), Row::I(vec![2])]).unwrap_err();
+    assert!(err.to_string().contains("i32"), "{err}");
+}
+
+#[test]
+fn other_dtypes_convert_element_by_element() {
+    // The file's dtype is not the target type: the element path widens.
+    let bytes = serde_npy::to_vec(&[1i32, -2, 3]).unwrap();
+    assert_eq!(
+        serde_npy::from_slice::<Vec<i64>>(&bytes).unwrap(),
+        [1, -2, 3]
+    );
+    assert_eq!(
+        serde_npy::from_slice::<Vec<f64>>(&bytes).unwrap(),
+        [1.0, -2.0, 3.0]
+    );
+    assert!(serde_npy::from_slice::<Vec<u8>>(&bytes).is_err());
+}
+
+/// `bytes` with its header's `'<` typestr made big-endian and every
+/// `size`-byte element reversed.
+fn big_endian(bytes: &[u8], size: usize) -> Vec<u8> {
+    let header = serde_npy::Deserializer::from_slice(bytes).unwrap();
+    let data_start = bytes.len() - header.data().len();
+    let mut out = bytes[..data_start].to_vec();
+    let at = out.windows(2).position(|w| w == b"'<").unwrap();
+    out[at + 1] = b'>';
+    for element in header.data().chunks(size) {
+        out.extend(element.iter().rev());
+    }
+    out
+}
+
+#[test]
+fn big_endian_files_read_the_same() {
+    let values = vec![1.25f32, -3.5, 1e-30];
+    let file = big_endian(&serde_npy::to_vec(&values).unwrap(), 4);
+    assert_eq!(serde_npy::from_slice::<Vec<f32>>(&file).unwrap(), values);
+    let values = vec![0x0102_0304_0506_0708u64, 9];
+    let file = big_endian(&serde_npy::to_vec(&values).unwrap(), 8);
+    assert_eq!(serde_npy::from_slice::<Vec<u64>>(&file).unwrap(), values);
+}
+
+#[test]
+fn bool_bytes_other_than_one_read_as_true() {
+    let mut file = serde_npy::to_vec(&[false, true, false]).unwrap();
+    let n = file.len();
+    file[n - 3] = 2;
+    assert_eq!(
+        serde_npy::from_slice::<Vec<bool>>(&file).unwrap(),
+        [true, true, false]
+    );
+}
+
+/// A `Vec<f32>` read through a visitor of its own: it keeps every other
+/// element, reversed. Only `Vec<f32>`'s own visitor may be short-cut.
+#[derive(Debug, PartialEq)]
+struct EveryOtherReversed(Vec<f32>);
+
+impl<'de> Deserialize<'de> for EveryOtherReversed {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Pick;
+        impl<'de> Visitor<'de> for Pick {
+            type Value = Vec<f32>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("floats")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<f32>, A::Error> {
+                let mut out = Vec::new();
+                let mut keep = true;
+                while let Some(v) = seq.next_element::<f32>()? {
+                    if keep {
+                        out.insert(0, v);
+                    }
+                    keep = !keep;
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(Pick).map(EveryOtherReversed)
+    }
+}
+
+#[test]
+fn a_visitor_of_its_own_is_visited_element_by_element() {
+    let bytes = serde_npy::to_vec(&[1.0f32, 2.0, 3.0, 4.0, 5.0]).unwrap();
+    assert_eq!(
+        serde_npy::from_slice::<EveryOtherReversed>(&bytes).unwrap(),
+        EveryOtherReversed(vec![5.0, 3.0, 1.0])
+    );
+}
+
+/// A `Vec<f32>` field deserialized in place reuses its allocation through
+/// serde's in-place visitor, which is not short-cut either.
+#[test]
+fn in_place_reads_still_work() {
+    let bytes = serde_npy::to_vec(&[1.0f32, 2.0]).unwrap();
+    let mut target = vec![9.0f32; 5];
+    let mut de = serde_npy::Deserializer::from_slice(&bytes).unwrap();
+    Vec::<f32>::deserialize_in_place(&mut de, &mut target).unwrap();
+    assert_eq!(target, [1.0, 2.0]);
+}
+
+/// Records every `write` call's length.
+struct Calls(Vec<usize>);
+
+impl Write for Calls {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.push(buf.len());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn to_writer_hands_a_large_slice_over_in_one_write() {
+    // Larger than the writer's 64 KiB chunk: not copied through it.
+    let values = vec![0.5f64; 20_000];
+    let mut calls = Calls(Vec::new());
+    serde_npy::to_writer(&mut calls, &values).unwrap();
+    assert_eq!(calls.0, [128, 160_000]);
+}
+
+#[test]
+fn errors_from_the_element_path_are_unchanged() {
+    // A 2-D file is not a Vec<f32>; the dimension error comes as before.
+    let bytes = serde_npy::to_vec(&[[1.0f32, 2.0], [3.0, 4.0]]).unwrap();
+    let err = serde_npy::from_slice::<Vec<f32>>(&bytes).unwrap_err();
+    assert!(matches!(err, serde_npy::Error::Dimension { .. }), "{err:?}");
+}
+
+/// serde's `Vec` visitor grows from a capped size hint; the whole-slice read
+/// allocates once, at the exact size.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "slow under Miri; the same path runs above on small arrays"
+)]
+fn a_large_vec_is_allocated_once_at_its_size() {
+    let values: Vec<f32> = (0..300_000).map(|i| i as f32).collect();
+    let back: Vec<f32> = serde_npy::from_slice(&serde_npy::to_vec(&values).unwrap()).unwrap();
+    assert_eq!(back, values);
+    assert_eq!(back.capacity(), back.len());
+}
