@@ -56,8 +56,10 @@ fn type_id<T: ?Sized>() -> TypeId {
 trait Number: Copy + 'static {
     /// The element kind of this type in `order`.
     fn kind(order: ByteOrder) -> LeafKind;
-    /// Decodes one value from exactly `size_of::<Self>()` bytes.
-    fn decode(bytes: &[u8], order: ByteOrder) -> Self;
+    /// Decodes one little-endian value from exactly `size_of::<Self>()` bytes.
+    fn read_le(bytes: &[u8]) -> Self;
+    /// Decodes one big-endian value from exactly `size_of::<Self>()` bytes.
+    fn read_be(bytes: &[u8]) -> Self;
 }
 
 macro_rules! numbers {
@@ -70,13 +72,16 @@ macro_rules! numbers {
                     ($kind)(order)
                 }
                 #[inline(always)]
-                fn decode(bytes: &[u8], order: ByteOrder) -> Self {
+                fn read_le(bytes: &[u8]) -> Self {
                     let mut a = [0u8; std::mem::size_of::<$ty>()];
                     a.copy_from_slice(bytes);
-                    match order {
-                        ByteOrder::Little => <$ty>::from_le_bytes(a),
-                        ByteOrder::Big => <$ty>::from_be_bytes(a),
-                    }
+                    <$ty>::from_le_bytes(a)
+                }
+                #[inline(always)]
+                fn read_be(bytes: &[u8]) -> Self {
+                    let mut a = [0u8; std::mem::size_of::<$ty>()];
+                    a.copy_from_slice(bytes);
+                    <$ty>::from_be_bytes(a)
                 }
             }
         )*
@@ -110,9 +115,13 @@ impl Number for bool {
         LeafKind::Bool
     }
     #[inline(always)]
-    fn decode(bytes: &[u8], _order: ByteOrder) -> Self {
+    fn read_le(bytes: &[u8]) -> Self {
         // As the element path reads it: any nonzero byte is true.
-        bytes[0] != 0
+        bytes.iter().any(|&b| b != 0)
+    }
+    #[inline(always)]
+    fn read_be(bytes: &[u8]) -> Self {
+        Self::read_le(bytes)
     }
 }
 
@@ -216,10 +225,13 @@ pub(crate) fn collect_vec<'de, V: Visitor<'de>>(kind: LeafKind, run: &[u8]) -> O
             if T::kind(order) != kind || vec_visitor_id::<T>() != Some(type_id::<V>()) {
                 return None;
             }
-            let values: Vec<T> = run
-                .chunks_exact(std::mem::size_of::<T>())
-                .map(|b| T::decode(b, order))
-                .collect();
+            // One loop per byte order, so that each is a plain copy (or
+            // swap) the compiler can vectorize.
+            let elements = run.chunks_exact(std::mem::size_of::<T>());
+            let values: Vec<T> = match order {
+                ByteOrder::Little => elements.map(T::read_le).collect(),
+                ByteOrder::Big => elements.map(T::read_be).collect(),
+            };
             // SAFETY: `V::Value` is `Vec<T>` (equal type ids, and `Vec<T>`
             // has no lifetimes to differ in), so this moves the vector into
             // a variable of its own type; `ManuallyDrop` keeps it from being
