@@ -10,7 +10,8 @@
 //! - **reading**: `Vec<T>` deserializes through `deserialize_seq` with a
 //!   visitor of one type, learnt by letting `Vec<T>` deserialize from a probe.
 //!   When the visitor is that one, its value is by definition the `Vec<T>` of
-//!   the elements, which is then built in one pass ([`collect_vec`]).
+//!   the elements, which is then built in one pass ([`collect_vec`]), from
+//!   a slice or as the data arrives from a reader.
 //!
 //! Anything else (other containers, newtypes around numbers, hand-written
 //! visitors, a dtype that is not exactly `T`) takes the element-by-element
@@ -23,6 +24,7 @@ use std::mem::ManuallyDrop;
 use serde::de::{self, Deserialize, Visitor};
 
 use crate::dtype::{ByteOrder, LeafKind};
+use crate::error::Result;
 
 /// The `TypeId` of `T`, which may hold lifetimes.
 ///
@@ -209,11 +211,28 @@ impl<'de> de::Deserializer<'de> for VisitorProbe<'_> {
     }
 }
 
-/// `V`'s value, built from `run` (whole elements of `kind`) in one pass, when
-/// `V` is the visitor of `Vec<T>`'s own `Deserialize` impl and `kind` is
-/// exactly `T` in either byte order. `None` means: visit element by element.
+/// Whole elements of one kind, in file order, a chunk at a time: the data
+/// section in memory (one chunk) or as it arrives from a reader.
+pub(crate) trait ElementChunks {
+    /// The next chunk of whole elements, or `None` after the last.
+    fn next_chunk(&mut self) -> Result<Option<&[u8]>>;
+}
+
+impl ElementChunks for Option<&[u8]> {
+    fn next_chunk(&mut self) -> Result<Option<&[u8]>> {
+        Ok(self.take())
+    }
+}
+
+/// `V`'s value, built from `chunks` (whole elements of `kind`) in one pass,
+/// when `V` is the visitor of `Vec<T>`'s own `Deserialize` impl and `kind` is
+/// exactly `T` in either byte order. `None` means: visit element by element
+/// (nothing has been read from `chunks` then).
 #[inline]
-pub(crate) fn collect_vec<'de, V: Visitor<'de>>(kind: LeafKind, run: &[u8]) -> Option<V::Value> {
+pub(crate) fn collect_vec<'de, V: Visitor<'de>, C: ElementChunks>(
+    kind: LeafKind,
+    mut chunks: C,
+) -> Option<Result<V::Value>> {
     for_each_number!(T => {
         if type_id::<V::Value>() == TypeId::of::<Vec<T>>() {
             let order = match kind {
@@ -225,18 +244,26 @@ pub(crate) fn collect_vec<'de, V: Visitor<'de>>(kind: LeafKind, run: &[u8]) -> O
             if T::kind(order) != kind || vec_visitor_id::<T>() != Some(type_id::<V>()) {
                 return None;
             }
-            // One loop per byte order, so that each is a plain copy (or
-            // swap) the compiler can vectorize.
-            let elements = run.chunks_exact(std::mem::size_of::<T>());
-            let values: Vec<T> = match order {
-                ByteOrder::Little => elements.map(T::read_le).collect(),
-                ByteOrder::Big => elements.map(T::read_be).collect(),
-            };
+            let mut values: Vec<T> = Vec::new();
+            loop {
+                let chunk = match chunks.next_chunk() {
+                    Ok(Some(chunk)) => chunk,
+                    Ok(None) => break,
+                    Err(e) => return Some(Err(e)),
+                };
+                // One loop per byte order, so that each is a plain copy (or
+                // swap) the compiler can vectorize.
+                let elements = chunk.chunks_exact(std::mem::size_of::<T>());
+                match order {
+                    ByteOrder::Little => values.extend(elements.map(T::read_le)),
+                    ByteOrder::Big => values.extend(elements.map(T::read_be)),
+                }
+            }
             // SAFETY: `V::Value` is `Vec<T>` (equal type ids, and `Vec<T>`
             // has no lifetimes to differ in), so this moves the vector into
             // a variable of its own type; `ManuallyDrop` keeps it from being
             // dropped twice.
-            return Some(unsafe { std::mem::transmute_copy(&*ManuallyDrop::new(values)) });
+            return Some(Ok(unsafe { std::mem::transmute_copy(&*ManuallyDrop::new(values)) }));
         }
     });
     None

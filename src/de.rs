@@ -1528,8 +1528,8 @@ fn visit_run<'d, 'm, 'de, L: Lend<'d, 'de>, V: Visitor<'de>>(
     kind: LeafKind,
     flat: bool,
 ) -> Result<V::Value> {
-    if let Some(values) = crate::bulk::collect_vec::<V>(kind, run) {
-        return Ok(values);
+    if let Some(values) = crate::bulk::collect_vec::<V, _>(kind, Some(run)) {
+        return values;
     }
     // All unread until the access, dropped, says otherwise: a visitor that
     // leaks it (`mem::forget`) must not pass for one that read everything.

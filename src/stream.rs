@@ -11,6 +11,7 @@ use std::io::Read;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
+use crate::bulk::{collect_vec, ElementChunks};
 use crate::de::{
     is_shaped, is_shaped_field, read_data, shaped_meta, visit_whole, Leftover, Transient, View,
 };
@@ -93,7 +94,13 @@ macro_rules! streamed {
                     visitor,
                 );
             }
-            visit_whole(visitor, self.rows())
+            let mut rows = self.rows();
+            if rows.header.shape.len() == 1 {
+                if let Some(values) = collect_vec::<V, _>(rows.kind, &mut rows) {
+                    return values;
+                }
+            }
+            visit_whole(visitor, rows)
         }
     )*};
 }
@@ -193,6 +200,23 @@ impl<R: Read> Blocks<'_, R> {
     }
 }
 
+/// The whole blocks not yet visited, a window at a time (for blocks that are
+/// single elements).
+impl<R: Read> ElementChunks for &mut Blocks<'_, R> {
+    fn next_chunk(&mut self) -> Result<Option<&[u8]>> {
+        if self.index == self.count {
+            return Ok(None);
+        }
+        if self.pos == self.window.len() {
+            self.refill()?;
+        }
+        let chunk = &self.window[self.pos..];
+        self.index += chunk.len() / self.block.max(1);
+        self.pos = self.window.len();
+        Ok(Some(chunk))
+    }
+}
+
 impl<R> Leftover for Blocks<'_, R> {
     fn leftover(&self) -> Option<Error> {
         (self.index < self.count).then(|| Error::Dimension {
@@ -279,7 +303,11 @@ impl<'de, R: Read> de::Deserializer<'de> for FlatStream<'_, R> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        visit_whole(visitor, self.0)
+        let mut blocks = self.0;
+        if let Some(values) = collect_vec::<V, _>(blocks.kind, &mut blocks) {
+            return values;
+        }
+        visit_whole(visitor, blocks)
     }
 
     serde::forward_to_deserialize_any! {

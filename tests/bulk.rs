@@ -26,6 +26,8 @@ where
     assert_eq!(back, values);
     let back: VecDeque<T> = serde_npy::from_slice(&by_slice).unwrap();
     assert_eq!(back, values);
+    let back: Vec<T> = serde_npy::from_reader(&by_slice[..]).unwrap();
+    assert_eq!(back, values);
 }
 
 #[test]
@@ -243,4 +245,72 @@ fn a_large_vec_is_allocated_once_at_its_size() {
     let back: Vec<f32> = serde_npy::from_slice(&serde_npy::to_vec(&values).unwrap()).unwrap();
     assert_eq!(back, values);
     assert_eq!(back.capacity(), back.len());
+}
+
+/// Hands out at most `step` bytes per read.
+struct Trickle<'a> {
+    bytes: &'a [u8],
+    step: usize,
+}
+
+impl io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.step).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "slow under Miri; from_reader of small arrays runs above"
+)]
+fn from_reader_reads_windows_of_short_reads() {
+    // Several 64 KiB windows, each filled by many short reads.
+    let values: Vec<u16> = (0..100_000u32).map(|i| (i * 7) as u16).collect();
+    let file = serde_npy::to_vec(&values).unwrap();
+    let reader = Trickle {
+        bytes: &file,
+        step: 1000,
+    };
+    assert_eq!(
+        serde_npy::from_reader::<_, Vec<u16>>(reader).unwrap(),
+        values
+    );
+
+    let big = big_endian(&file, 2);
+    let back: Vec<u16> = serde_npy::from_reader(&big[..]).unwrap();
+    assert_eq!(back, values);
+}
+
+#[test]
+fn from_reader_of_a_short_stream_says_how_short() {
+    let file = serde_npy::to_vec(&[1.0f64, 2.0, 3.0]).unwrap();
+    let err = serde_npy::from_reader::<_, Vec<f64>>(&file[..file.len() - 5]).unwrap_err();
+    match err {
+        serde_npy::Error::UnexpectedEof {
+            expected, found, ..
+        } => assert_eq!((expected, found), (24, 19)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn from_reader_of_shape_and_data() {
+    #[derive(Serialize, serde::Deserialize, PartialEq, Debug)]
+    struct Shaped {
+        shape: Vec<usize>,
+        data: Vec<i32>,
+    }
+    let file = serde_npy::to_vec(&[[1i32, 2, 3], [4, 5, 6]]).unwrap();
+    let back: Shaped = serde_npy::from_reader(&file[..]).unwrap();
+    assert_eq!(
+        back,
+        Shaped {
+            shape: vec![2, 3],
+            data: vec![1, 2, 3, 4, 5, 6]
+        }
+    );
 }
