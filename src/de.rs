@@ -1405,7 +1405,8 @@ macro_rules! elem_fast {
                     return visitor.$visit(<$ty>::from_be_bytes(b));
                 }
             }
-            self.full().$method(visitor)
+            let view = self.full();
+            general(move || view.$method(visitor))
         }
     )*};
 }
@@ -1424,7 +1425,10 @@ macro_rules! elem_byte {
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
             match (self.kind, self.bytes.first()) {
                 (LeafKind::$kind, Some(&b)) => visitor.$visit($conv(b)),
-                _ => self.full().$method(visitor),
+                _ => {
+                    let view = self.full();
+                    general(move || view.$method(visitor))
+                }
             }
         }
     )*};
@@ -1629,6 +1633,15 @@ fn leaf_at<'d, 'm, L: Copy>(parent: &View<'d, 'm, L>, offset: usize) -> View<'d,
     }
 }
 
+/// Runs `f` out of line. The general paths of the per-element and
+/// per-record fast reads go through it, so that the fast code stays small
+/// enough for the compiler to inline into the visitor's loop.
+#[cold]
+#[inline(never)]
+fn general<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
 macro_rules! run_fast {
     ($($method:ident: $kind:ident => $ty:ty, $visit:ident;)*) => {$(
         #[inline(always)]
@@ -1646,7 +1659,8 @@ macro_rules! run_fast {
                     return visitor.$visit(<$ty>::from_be_bytes(b));
                 }
             }
-            self.full().$method(visitor)
+            let view = self.full();
+            general(move || view.$method(visitor))
         }
     )*};
 }
@@ -1659,7 +1673,8 @@ macro_rules! run_byte {
                 self.run.rest = rest;
                 return visitor.$visit($conv(b));
             }
-            self.full().$method(visitor)
+            let view = self.full();
+            general(move || view.$method(visitor))
         }
     )*};
 }
@@ -1706,7 +1721,8 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for RunElem<'_, '_, 'd
                 };
             }
         }
-        self.full().deserialize_struct(name, fields, visitor)
+        let view = self.full();
+        general(move || view.deserialize_struct(name, fields, visitor))
     }
 }
 

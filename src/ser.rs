@@ -46,6 +46,12 @@ const SMALL_OUTPUT: usize = 4096;
 
 /// Like [`to_vec`], into `out` (cleared first), reusing its allocation.
 pub(crate) fn to_vec_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<()> {
+    // One slice of numbers is copied whole into an unzeroed buffer. (The
+    // zeroed allocation below is free only for fresh pages; glibc serves
+    // blocks up to 32 MiB from reused memory, which `calloc` must clear.)
+    if value.serialize(SliceAppender { out: &mut *out }).is_ok() {
+        return Ok(());
+    }
     let layout = plan(value)?;
     let preamble = Preamble::new(&layout.dtype, &layout.shape, layout.fortran_order);
     let start = preamble.len();
@@ -1265,6 +1271,62 @@ macro_rules! probe_axis_traits {
 }
 
 probe_axis_traits!(AxisProbe, ProbeMiss);
+
+/// Writes a whole `.npy` file when the value is one slice of plain numbers
+/// (`Vec<T>`, `[T]`, or a newtype around one): the preamble, then the slice
+/// in one copy. Anything else is a miss, before anything is written.
+struct SliceAppender<'o> {
+    out: &'o mut Vec<u8>,
+}
+
+macro_rules! append_miss {
+    ($($method:ident: $ty:ty => $dtype:expr;)*) => {$(
+        fn $method(self, _v: $ty) -> Result<LeafKind, ProbeMiss> {
+            Err(ProbeMiss)
+        }
+    )*};
+}
+
+impl ser::Serializer for SliceAppender<'_> {
+    probe_misses!(ser::Impossible<LeafKind, ProbeMiss>, ProbeMiss, ProbeMiss);
+    scalar_dtypes!(append_miss);
+
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, ProbeMiss> {
+        Err(ProbeMiss)
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, ProbeMiss> {
+        Err(ProbeMiss)
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, ProbeMiss> {
+        Err(ProbeMiss)
+    }
+    fn collect_seq<I>(self, iter: I) -> Result<LeafKind, ProbeMiss>
+    where
+        I: IntoIterator,
+        I::Item: Serialize,
+    {
+        let iter = iter.into_iter();
+        // Empty sequences are planned: they are written as `<f8`, as NumPy
+        // writes `np.array([])`, whatever the element type.
+        let Some((kind, len, bytes)) = crate::bulk::number_bytes(&iter).filter(|s| s.1 > 0) else {
+            return Err(ProbeMiss);
+        };
+        // A number kind always has a dtype.
+        let dtype = kind.dtype().ok_or(ProbeMiss)?;
+        let preamble = Preamble::new(&dtype, &[len], false);
+        let start = preamble.len();
+        self.out.clear();
+        self.out.reserve_exact(start + bytes.len());
+        self.out.resize(start, 0);
+        preamble.write(self.out);
+        self.out.extend_from_slice(bytes);
+        Ok(kind)
+    }
+}
 
 /// Most axes [`ShapeFinder`] handles; deeper arrays are planned in full.
 const FOUND_DIMS: usize = 8;
