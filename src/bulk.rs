@@ -123,50 +123,145 @@ impl Number for bool {
     }
     #[inline(always)]
     fn read_be(bytes: &[u8]) -> Self {
-        Self::read_le(bytes)
+        <bool as Number>::read_le(bytes)
     }
 }
 
-/// The elements of `iter` as they are stored in a little-endian `.npy` file,
-/// with their kind and count, when `iter` is a `slice::Iter` over a plain
-/// number type on a little-endian host (`Vec<T>` and `[T]` serialize through
-/// one).
+/// What a `Vec` or slice holds: a plain number, or a Rust array of two to
+/// four of them (a row of an `(n, N)` array: points, pixels, quaternions).
+/// Neither has padding, so a slice of items is its numbers back to back.
+trait Item: Copy + 'static {
+    type Number: Number;
+    /// The length of a row (the array's last axis); `None` for a number.
+    const ROW: Option<usize>;
+    fn read_le(bytes: &[u8]) -> Self;
+    fn read_be(bytes: &[u8]) -> Self;
+}
+
+impl<T: Number> Item for T {
+    type Number = T;
+    const ROW: Option<usize> = None;
+    #[inline(always)]
+    fn read_le(bytes: &[u8]) -> Self {
+        T::read_le(bytes)
+    }
+    #[inline(always)]
+    fn read_be(bytes: &[u8]) -> Self {
+        T::read_be(bytes)
+    }
+}
+
+/// A row of `N` numbers, as a newtype: an impl for `[T; N]` itself would
+/// overlap with the one for every `T: Number` in the compiler's eyes.
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+struct Row<T, const N: usize>([T; N]);
+
+impl<T: Number, const N: usize> Item for Row<T, N> {
+    type Number = T;
+    const ROW: Option<usize> = Some(N);
+    #[inline(always)]
+    fn read_le(bytes: &[u8]) -> Self {
+        let size = std::mem::size_of::<T>();
+        Row(std::array::from_fn(|i| {
+            T::read_le(&bytes[i * size..][..size])
+        }))
+    }
+    #[inline(always)]
+    fn read_be(bytes: &[u8]) -> Self {
+        let size = std::mem::size_of::<T>();
+        Row(std::array::from_fn(|i| {
+            T::read_be(&bytes[i * size..][..size])
+        }))
+    }
+}
+
+/// Calls `$body` with `$item` set to each type whose `Vec` and slice take
+/// the whole-slice paths (as the Rust type, and as its [`Item`]).
+macro_rules! for_each_item {
+    ($item:ident, $as_item:ident => $body:block) => {
+        for_each_number!(T => {
+            { type $item = T; type $as_item = T; $body }
+            { type $item = [T; 2]; type $as_item = Row<T, 2>; $body }
+            { type $item = [T; 3]; type $as_item = Row<T, 3>; $body }
+            { type $item = [T; 4]; type $as_item = Row<T, 4>; $body }
+        })
+    };
+}
+
+/// A slice of items as the bytes of a little-endian `.npy` file's data.
+pub(crate) struct NumberSlice<'a> {
+    /// The kind of each number.
+    pub(crate) kind: LeafKind,
+    /// The items; each is one number, or a row of `row` numbers.
+    pub(crate) len: usize,
+    pub(crate) row: Option<usize>,
+    pub(crate) bytes: &'a [u8],
+}
+
+impl NumberSlice<'_> {
+    /// Whether the slice is an array of exactly `dims`.
+    pub(crate) fn has_dims(&self, dims: &[usize]) -> bool {
+        match *dims {
+            [len] => self.row.is_none() && len == self.len,
+            [len, row] => self.row == Some(row) && len == self.len,
+            _ => false,
+        }
+    }
+
+    /// The array's shape.
+    pub(crate) fn dims(&self) -> Vec<usize> {
+        match self.row {
+            None => vec![self.len],
+            Some(row) => vec![self.len, row],
+        }
+    }
+}
+
+/// The items of `iter` as they are stored in a little-endian `.npy` file,
+/// when `iter` is a `slice::Iter` over plain numbers or rows of them on a
+/// little-endian host (`Vec<T>` and `[T]` serialize through one).
 #[inline]
-pub(crate) fn number_bytes<I>(iter: &I) -> Option<(LeafKind, usize, &[u8])> {
+pub(crate) fn number_bytes<I>(iter: &I) -> Option<NumberSlice<'_>> {
     if cfg!(target_endian = "big") {
         return None;
     }
-    for_each_number!(T => {
-        if type_id::<I>() == TypeId::of::<std::slice::Iter<'static, T>>() {
-            // SAFETY: `I` is `slice::Iter<'x, T>` for some `'x` (type ids
+    for_each_item!(E, AsItem => {
+        if type_id::<I>() == TypeId::of::<std::slice::Iter<'static, E>>() {
+            // SAFETY: `I` is `slice::Iter<'x, E>` for some `'x` (type ids
             // differ for any other type), and `'x` outlives the borrow of
-            // `iter`, so reading it as `slice::Iter<'_, T>` for that borrow is
-            // reading it as its own type.
-            let slice = unsafe { &*(iter as *const I).cast::<std::slice::Iter<'_, T>>() }.as_slice();
-            // SAFETY: every `Number` is a primitive integer, float or bool:
-            // no padding, and its bytes in memory are its little-endian
-            // encoding on this (little-endian) host; `u8` needs no alignment,
-            // and the byte slice covers exactly the slice's memory for the
-            // same borrow.
+            // `iter`, so reading it as `slice::Iter<'_, E>` for that borrow
+            // is reading it as its own type.
+            let slice = unsafe { &*(iter as *const I).cast::<std::slice::Iter<'_, E>>() }.as_slice();
+            // SAFETY: every item is a primitive integer, float or bool, or
+            // an array of them: no padding, and its bytes in memory are
+            // their little-endian encoding on this (little-endian) host;
+            // `u8` needs no alignment, and the byte slice covers exactly the
+            // slice's memory for the same borrow.
             let bytes = unsafe {
                 std::slice::from_raw_parts(slice.as_ptr().cast::<u8>(), std::mem::size_of_val(slice))
             };
-            return Some((T::kind(ByteOrder::Little), slice.len(), bytes));
+            return Some(NumberSlice {
+                kind: <AsItem as Item>::Number::kind(ByteOrder::Little),
+                len: slice.len(),
+                row: <AsItem as Item>::ROW,
+                bytes,
+            });
         }
     });
     None
 }
 
-/// The type of visitor `Vec<T>`'s own `Deserialize` impl hands to
+/// The type of visitor `Vec<E>`'s own `Deserialize` impl hands to
 /// `deserialize_seq`, learnt by asking it to deserialize from a probe that
 /// records the visitor's type and stops.
-fn vec_visitor_id<T: Number>() -> Option<TypeId>
+fn vec_visitor_id<E>() -> Option<TypeId>
 where
-    Vec<T>: for<'de> Deserialize<'de>,
+    Vec<E>: for<'de> Deserialize<'de>,
 {
     let mut seen = None;
     // The probe always stops with an error; only what it recorded matters.
-    let _ = Vec::<T>::deserialize(VisitorProbe { seen: &mut seen });
+    let _ = Vec::<E>::deserialize(VisitorProbe { seen: &mut seen });
     seen
 }
 
@@ -224,47 +319,70 @@ impl ElementChunks for Option<&[u8]> {
     }
 }
 
-/// `V`'s value, built from `chunks` (whole elements of `kind`) in one pass,
-/// when `V` is the visitor of `Vec<T>`'s own `Deserialize` impl and `kind` is
-/// exactly `T` in either byte order. `None` means: visit element by element
-/// (nothing has been read from `chunks` then).
+/// `V`'s value, built from `chunks` (whole items: numbers of `kind`, or rows
+/// of `row` of them) in one pass, when `V` is the visitor of `Vec<E>`'s own
+/// `Deserialize` impl for an item type `E` that is exactly that: `T`, or
+/// `[T; row]`, with `T` of `kind` in either byte order. `None` means: visit element by element (nothing has been read from
+/// `chunks` then).
 #[inline]
 pub(crate) fn collect_vec<'de, V: Visitor<'de>, C: ElementChunks>(
     kind: LeafKind,
-    mut chunks: C,
+    row: Option<usize>,
+    chunks: C,
 ) -> Option<Result<V::Value>> {
-    for_each_number!(T => {
-        if type_id::<V::Value>() == TypeId::of::<Vec<T>>() {
-            let order = match kind {
-                LeafKind::Bool | LeafKind::I8 | LeafKind::U8 => ByteOrder::Little,
-                LeafKind::I16(o) | LeafKind::I32(o) | LeafKind::I64(o) | LeafKind::U16(o)
-                | LeafKind::U32(o) | LeafKind::U64(o) | LeafKind::F32(o) | LeafKind::F64(o) => o,
-                LeafKind::Other => return None,
-            };
-            if T::kind(order) != kind || vec_visitor_id::<T>() != Some(type_id::<V>()) {
+    for_each_item!(E, AsItem => {
+        if type_id::<V::Value>() == TypeId::of::<Vec<E>>() {
+            let order = order_of::<<AsItem as Item>::Number>(kind)?;
+            if <AsItem as Item>::ROW != row || vec_visitor_id::<E>() != Some(type_id::<V>()) {
                 return None;
             }
-            let mut values: Vec<T> = Vec::new();
-            loop {
-                let chunk = match chunks.next_chunk() {
-                    Ok(Some(chunk)) => chunk,
-                    Ok(None) => break,
-                    Err(e) => return Some(Err(e)),
-                };
-                // One loop per byte order, so that each is a plain copy (or
-                // swap) the compiler can vectorize.
-                let elements = chunk.chunks_exact(std::mem::size_of::<T>());
-                match order {
-                    ByteOrder::Little => values.extend(elements.map(T::read_le)),
-                    ByteOrder::Big => values.extend(elements.map(T::read_be)),
-                }
-            }
-            // SAFETY: `V::Value` is `Vec<T>` (equal type ids, and `Vec<T>`
-            // has no lifetimes to differ in), so this moves the vector into
-            // a variable of its own type; `ManuallyDrop` keeps it from being
-            // dropped twice.
+            let values = match decode::<AsItem, C>(order, chunks) {
+                Ok(values) => values,
+                Err(e) => return Some(Err(e)),
+            };
+            // SAFETY: `AsItem` is `E` or a `repr(transparent)` newtype of it,
+            // so `Vec<AsItem>` and `Vec<E>` have one layout; and `V::Value`
+            // is `Vec<E>` (equal type ids, and `Vec<E>` has no lifetimes to
+            // differ in). This moves the vector into a variable of its own
+            // type; `ManuallyDrop` keeps it from being dropped twice.
             return Some(Ok(unsafe { std::mem::transmute_copy(&*ManuallyDrop::new(values)) }));
         }
     });
     None
+}
+
+/// Whether `V` builds a `Vec` of an item type [`collect_vec`] knows: a
+/// constant for each `V`, so callers can skip their own checks for all others.
+#[inline(always)]
+pub(crate) fn may_collect<'de, V: Visitor<'de>>() -> bool {
+    for_each_item!(E, _AsItem => {
+        if type_id::<V::Value>() == TypeId::of::<Vec<E>>() {
+            return true;
+        }
+    });
+    false
+}
+
+/// The byte order in which numbers of `kind` are `T`, if they are.
+#[inline(always)]
+fn order_of<T: Number>(kind: LeafKind) -> Option<ByteOrder> {
+    [ByteOrder::Little, ByteOrder::Big]
+        .into_iter()
+        .find(|&order| T::kind(order) == kind)
+}
+
+/// Decodes every item of `chunks`.
+fn decode<E: Item, C: ElementChunks>(order: ByteOrder, mut chunks: C) -> Result<Vec<E>> {
+    let size = std::mem::size_of::<E>();
+    let mut values: Vec<E> = Vec::new();
+    while let Some(chunk) = chunks.next_chunk()? {
+        // One loop per byte order, so that each is a plain copy (or swap)
+        // the compiler can vectorize.
+        let items = chunk.chunks_exact(size);
+        match order {
+            ByteOrder::Little => values.extend(items.map(E::read_le)),
+            ByteOrder::Big => values.extend(items.map(E::read_be)),
+        }
+    }
+    Ok(values)
 }

@@ -440,6 +440,11 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
     /// plain numbers or records as a [`RunAccess`], anything else as an
     /// [`AxisAccess`].
     fn axis_elements<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if crate::bulk::may_collect::<V>() {
+            if let Some(values) = self.collect_rows::<V>() {
+                return values;
+            }
+        }
         if let Some(RowShape { len, size, kind }) = self.run_shape() {
             let run = self
                 .offset
@@ -460,6 +465,24 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
                 shape: shape_repr(self.shape),
             }),
         }
+    }
+
+    /// The last two axes read whole as a `Vec<[T; N]>`, when they are
+    /// contiguous rows of plain numbers (see [`crate::bulk::collect_vec`]).
+    fn collect_rows<V: Visitor<'de>>(&self) -> Option<Result<V::Value>> {
+        let &[rows, row] = self.shape.get(self.axis..)? else {
+            return None;
+        };
+        let kind = LeafKind::of(self.dtype);
+        let itemsize = self.dtype.itemsize();
+        let contiguous = self.stride(self.axis + 1) == itemsize
+            && self.stride(self.axis) == row.checked_mul(itemsize)?;
+        if kind == LeafKind::Other || !contiguous {
+            return None;
+        }
+        let size = rows.checked_mul(row)?.checked_mul(itemsize)?;
+        let run = self.data.get(self.offset..self.offset.checked_add(size)?)?;
+        crate::bulk::collect_vec::<V, _>(kind, Some(row), Some(run))
     }
 
     /// The length, size and element kind of the next axis when it is a
@@ -1532,7 +1555,7 @@ fn visit_run<'d, 'm, 'de, L: Lend<'d, 'de>, V: Visitor<'de>>(
     kind: LeafKind,
     flat: bool,
 ) -> Result<V::Value> {
-    if let Some(values) = crate::bulk::collect_vec::<V, _>(kind, Some(run)) {
+    if let Some(values) = crate::bulk::collect_vec::<V, _>(kind, None, Some(run)) {
         return values;
     }
     // All unread until the access, dropped, says otherwise: a visitor that

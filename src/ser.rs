@@ -1273,8 +1273,8 @@ macro_rules! probe_axis_traits {
 probe_axis_traits!(AxisProbe, ProbeMiss);
 
 /// Writes a whole `.npy` file when the value is one slice of plain numbers
-/// (`Vec<T>`, `[T]`, or a newtype around one): the preamble, then the slice
-/// in one copy. Anything else is a miss, before anything is written.
+/// or of small arrays of them (`Vec<T>`, `[T]`, `Vec<[T; 3]>`, or a newtype
+/// around one): the preamble, then the slice in one copy. Anything else is a miss, before anything is written.
 struct SliceAppender<'o> {
     out: &'o mut Vec<u8>,
 }
@@ -1312,19 +1312,19 @@ impl ser::Serializer for SliceAppender<'_> {
         let iter = iter.into_iter();
         // Empty sequences are planned: they are written as `<f8`, as NumPy
         // writes `np.array([])`, whatever the element type.
-        let Some((kind, len, bytes)) = crate::bulk::number_bytes(&iter).filter(|s| s.1 > 0) else {
+        let Some(slice) = crate::bulk::number_bytes(&iter).filter(|s| s.len > 0) else {
             return Err(ProbeMiss);
         };
         // A number kind always has a dtype.
-        let dtype = kind.dtype().ok_or(ProbeMiss)?;
-        let preamble = Preamble::new(&dtype, &[len], false);
+        let dtype = slice.kind.dtype().ok_or(ProbeMiss)?;
+        let preamble = Preamble::new(&dtype, &slice.dims(), false);
         let start = preamble.len();
         self.out.clear();
-        self.out.reserve_exact(start + bytes.len());
+        self.out.reserve_exact(start + slice.bytes.len());
         self.out.resize(start, 0);
         preamble.write(self.out);
-        self.out.extend_from_slice(bytes);
-        Ok(kind)
+        self.out.extend_from_slice(slice.bytes);
+        Ok(slice.kind)
     }
 }
 
@@ -2012,9 +2012,9 @@ impl<'a, O: Output> ser::Serializer for Emitter<'a, O> {
     {
         let iter = iter.into_iter();
         // `Vec<T>` and `[T]` of plain numbers: one copy of the whole slice.
-        if let Some((kind, len, bytes)) = crate::bulk::number_bytes(&iter) {
-            if self.dims == [len] && LeafKind::of(self.dtype) == kind {
-                return self.out.put(bytes);
+        if let Some(slice) = crate::bulk::number_bytes(&iter) {
+            if slice.has_dims(self.dims) && LeafKind::of(self.dtype) == slice.kind {
+                return self.out.put(slice.bytes);
             }
         }
         let len = match iter.size_hint() {

@@ -95,8 +95,14 @@ macro_rules! streamed {
                 );
             }
             let mut rows = self.rows();
-            if rows.header.shape.len() == 1 {
-                if let Some(values) = collect_vec::<V, _>(rows.kind, &mut rows) {
+            // Blocks of one element (1-D) or of one row (2-D).
+            let row = match rows.header.shape[..] {
+                [_] => Some(None),
+                [_, row] => Some(Some(row)),
+                _ => None,
+            };
+            if let Some(row) = row {
+                if let Some(values) = collect_vec::<V, _>(rows.kind, row, &mut rows) {
                     return values;
                 }
             }
@@ -304,7 +310,7 @@ impl<'de, R: Read> de::Deserializer<'de> for FlatStream<'_, R> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         let mut blocks = self.0;
-        if let Some(values) = collect_vec::<V, _>(blocks.kind, &mut blocks) {
+        if let Some(values) = collect_vec::<V, _>(blocks.kind, None, &mut blocks) {
             return values;
         }
         visit_whole(visitor, blocks)

@@ -102,6 +102,17 @@ fn a_row_of_another_type_is_still_refused() {
     }
     let err = serde_npy::to_vec(&vec![Row::F(vec![1.0]), Row::I(vec![2])]).unwrap_err();
     assert!(err.to_string().contains("i32"), "{err}");
+
+    // Three numbers, then three rows of three: as many items, another shape.
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Shape {
+        Flat(Vec<f32>),
+        Points(Vec<[f32; 3]>),
+    }
+    let value = vec![Shape::Flat(vec![1.0; 3]), Shape::Points(vec![[2.0; 3]; 3])];
+    assert!(serde_npy::to_vec(&value).is_err());
+    assert!(serde_npy::to_writer(Vec::new(), &value).is_err());
 }
 
 #[test]
@@ -312,5 +323,86 @@ fn from_reader_of_shape_and_data() {
             shape: vec![2, 3],
             data: vec![1, 2, 3, 4, 5, 6]
         }
+    );
+}
+
+#[test]
+fn rows_of_two_to_four_numbers_round_trip_as_the_element_path_does() {
+    same_as_element_path(vec![[1.5f32, -2.0, 3.25], [4.0, 5.0, 6.0]]);
+    same_as_element_path(vec![[255u8, 0, 0, 255], [0, 255, 0, 128]]);
+    same_as_element_path(vec![[i64::MIN, i64::MAX]; 3]);
+    same_as_element_path(vec![[true, false]; 2]);
+    same_as_element_path(vec![[0.5f64; 4]]);
+    same_as_element_path(Vec::<[u16; 3]>::new());
+    let points: Vec<[f32; 3]> = (0..5).map(|i| [i as f32, 1.0, 2.0]).collect();
+    let bytes = serde_npy::to_vec(&points).unwrap();
+    let header = serde_npy::Deserializer::from_slice(&bytes).unwrap();
+    assert_eq!(header.header().shape, [5, 3]);
+}
+
+#[test]
+fn rows_of_another_length_or_shape_are_refused_as_before() {
+    let bytes = serde_npy::to_vec(&vec![[1.0f32, 2.0, 3.0]; 2]).unwrap();
+    assert!(serde_npy::from_slice::<Vec<[f32; 4]>>(&bytes).is_err());
+    assert!(serde_npy::from_slice::<Vec<[f32; 2]>>(&bytes).is_err());
+    assert!(serde_npy::from_slice::<Vec<f32>>(&bytes).is_err());
+    assert!(serde_npy::from_reader::<_, Vec<[f32; 2]>>(&bytes[..]).is_err());
+    // An (n, 1) array is not a 1-D one.
+    let bytes = serde_npy::to_vec(&vec![[7u32]; 3]).unwrap();
+    assert!(serde_npy::from_slice::<Vec<u32>>(&bytes).is_err());
+    assert!(serde_npy::from_reader::<_, Vec<u32>>(&bytes[..]).is_err());
+    assert_eq!(
+        serde_npy::from_slice::<Vec<[u32; 1]>>(&bytes).unwrap(),
+        [[7], [7], [7]]
+    );
+}
+
+#[test]
+fn rows_of_fortran_order_and_deeper_arrays_read_in_logical_order() {
+    #[derive(Serialize)]
+    struct Fortran {
+        shape: Vec<usize>,
+        fortran_order: bool,
+        data: Vec<f32>,
+    }
+    // Columns of a 2x3 array, stored column by column.
+    let file = serde_npy::to_vec(&Fortran {
+        shape: vec![2, 3],
+        fortran_order: true,
+        data: vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0],
+    })
+    .unwrap();
+    assert_eq!(
+        serde_npy::from_slice::<Vec<[f32; 3]>>(&file).unwrap(),
+        [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    );
+    assert_eq!(
+        serde_npy::from_reader::<_, Vec<[f32; 3]>>(&file[..]).unwrap(),
+        [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    );
+
+    let cube = vec![vec![[1i16, 2], [3, 4]], vec![[5, 6], [7, 8]]];
+    let file = serde_npy::to_vec(&cube).unwrap();
+    assert_eq!(
+        serde_npy::from_slice::<Vec<Vec<[i16; 2]>>>(&file).unwrap(),
+        cube
+    );
+    assert_eq!(
+        serde_npy::from_reader::<_, Vec<Vec<[i16; 2]>>>(&file[..]).unwrap(),
+        cube
+    );
+}
+
+#[test]
+fn big_endian_rows_read_the_same() {
+    let values = vec![[1.25f64, -3.5], [1e-300, 7.0]];
+    let file = big_endian(&serde_npy::to_vec(&values).unwrap(), 8);
+    assert_eq!(
+        serde_npy::from_slice::<Vec<[f64; 2]>>(&file).unwrap(),
+        values
+    );
+    assert_eq!(
+        serde_npy::from_reader::<_, Vec<[f64; 2]>>(&file[..]).unwrap(),
+        values
     );
 }
