@@ -1420,16 +1420,21 @@ macro_rules! elem_fast {
             // Little-endian first, as one compare of the kind: it is what
             // NumPy writes on every common machine.
             const N: usize = std::mem::size_of::<$ty>();
-            if let Some(b) = self.bytes.get(..N).and_then(|b| <[u8; N]>::try_from(b).ok()) {
-                if self.kind == LeafKind::$kind(ByteOrder::Little) {
+            let (bytes, kind) = (self.bytes, self.kind);
+            if kind == LeafKind::$kind(ByteOrder::Little) {
+                if let Some(b) = bytes.get(..N).and_then(|b| <[u8; N]>::try_from(b).ok()) {
                     return visitor.$visit(<$ty>::from_le_bytes(b));
                 }
-                if matches!(self.kind, LeafKind::$kind(ByteOrder::Big)) {
-                    return visitor.$visit(<$ty>::from_be_bytes(b));
-                }
             }
+            // Big-endian too is out of line: inline, the compiler reads
+            // every number both ways and picks one.
             let view = self.full();
-            general(move || view.$method(visitor))
+            general(move || match bytes.get(..N).and_then(|b| <[u8; N]>::try_from(b).ok()) {
+                Some(b) if kind == LeafKind::$kind(ByteOrder::Big) => {
+                    visitor.$visit(<$ty>::from_be_bytes(b))
+                }
+                _ => view.$method(visitor),
+            })
         }
     )*};
 }
