@@ -1,4 +1,5 @@
-//! Whole-slice paths for sequences of plain numbers whose Rust type is known.
+//! Whole-slice paths for `Vec`s and slices of plain numbers (`T`) or of
+//! short rows of them (`[T; 2]`, `[T; 3]`, `[T; 4]`), whose Rust type is known.
 //!
 //! serde hands a `Vec<f32>` to a format one element at a time, and stable
 //! Rust has no specialization to ask "is this a `Vec<f32>`?". Type ids can
@@ -14,8 +15,10 @@
 //!   a slice or as the data arrives from a reader.
 //!
 //! Anything else (other containers, newtypes around numbers, hand-written
-//! visitors, a dtype that is not exactly `T`) takes the element-by-element
-//! path, which gives the same result more slowly.
+//! visitors, a dtype that is not exactly `T`, rows that are not the array's
+//! contiguous last axis) takes the element-by-element path, which gives the
+//! same result more slowly. The item types are a fixed list because each one
+//! costs a type-id check in every instantiation of the callers.
 
 use std::any::TypeId;
 use std::marker::PhantomData;
@@ -160,6 +163,7 @@ struct Row<T, const N: usize>([T; N]);
 impl<T: Number, const N: usize> Item for Row<T, N> {
     type Number = T;
     const ROW: Option<usize> = Some(N);
+    // `bytes` is one whole row (`N * size`): the slicing cannot fail.
     #[inline(always)]
     fn read_le(bytes: &[u8]) -> Self {
         let size = std::mem::size_of::<T>();
@@ -322,7 +326,9 @@ impl ElementChunks for Option<&[u8]> {
 /// `V`'s value, built from `chunks` (whole items: numbers of `kind`, or rows
 /// of `row` of them) in one pass, when `V` is the visitor of `Vec<E>`'s own
 /// `Deserialize` impl for an item type `E` that is exactly that: `T`, or
-/// `[T; row]`, with `T` of `kind` in either byte order. `None` means: visit element by element (nothing has been read from
+/// `[T; row]`, with `T` of `kind` in either byte order.
+///
+/// `None` means: visit element by element (nothing has been read from
 /// `chunks` then).
 #[inline]
 pub(crate) fn collect_vec<'de, V: Visitor<'de>, C: ElementChunks>(
