@@ -98,6 +98,15 @@
 //! [`ArrayView`] borrows aligned native-endian data straight from the input
 //! (and falls back to a copy otherwise); [`Header`] reads only the header.
 //!
+//! # Speed
+//!
+//! `Vec<T>` and `&[T]` of plain numbers (`bool`, `i8`…`u64`, `f32`, `f64`),
+//! and `Vec<[T; 2]>`, `Vec<[T; 3]>`, `Vec<[T; 4]>` rows, are written and read
+//! whole, at memory speed: the writer copies the slice, the reader decodes the
+//! data in one pass into a `Vec` of the exact size (also from a reader, a
+//! window at a time). Everything else goes element by element through serde,
+//! with the same results.
+//!
 //! # Untrusted input
 //!
 //! Reading never panics and never allocates more than the input justifies: the

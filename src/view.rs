@@ -162,9 +162,9 @@ impl<'a, T: Element> ArrayView<'a, T> {
     }
 
     /// The elements as an owned `Vec`, in file order: one `memcpy` when the
-    /// data is borrowed, none when it was already copied. This is the fastest
-    /// way from `.npy` bytes to a `Vec<T>`; `from_slice::<Vec<T>>` goes
-    /// through serde's element-by-element `Vec` visitor.
+    /// data is borrowed, none when it was already copied. (`from_slice` into
+    /// a `Vec<T>` of a C-order array is one pass too; this also takes
+    /// Fortran-order data as it lies and any number of dimensions.)
     ///
     /// ```
     /// use serde_npy::ArrayView;
