@@ -574,7 +574,26 @@ fn main() {
             .unwrap()
     });
     row("npyz read 4 Mi records", r, "memcpy fresh", rec_fresh);
-    drop((recs, rfile, rec_raw));
+    // The same records through bincode, the plainest serde format (a cursor,
+    // no field names, no layout): what serde's per-record calls cost alone.
+    let packed_recs = bincode::serialize(&recs).unwrap();
+    let w = median(reps, || bincode::serialize(black_box(&recs)).unwrap());
+    row("bincode write 4 Mi records", w, "memcpy fresh", rec_fresh);
+    let r = median(reps, || {
+        bincode::deserialize::<Vec<Rec>>(black_box(&packed_recs)).unwrap()
+    });
+    row("bincode read 4 Mi records", r, "memcpy fresh", rec_fresh);
+    let bincode_rec_w = paired(
+        reps,
+        || memcpy_fresh(&rec_raw),
+        || bincode::serialize(black_box(&recs)).unwrap(),
+    );
+    let bincode_rec_r = paired(
+        reps,
+        || memcpy_fresh(&rec_raw),
+        || bincode::deserialize::<Vec<Rec>>(black_box(&packed_recs)).unwrap(),
+    );
+    drop((recs, rfile, rec_raw, packed_recs));
 
     // --- many small arrays: one 4×4 f32 write + read
     let small = [[1.0f32, 2.0, 3.0, 4.0]; 4];
@@ -783,4 +802,7 @@ fn main() {
         let floor = floor.map_or(String::new(), |f| format!("  floor {f:.2}x"));
         println!("  {what:<40} {got:>6.2}{unit:<3} (target <= {limit}{unit})  {verdict}{floor}");
     }
+    println!(
+        "  the same records through bincode, serde alone: write {bincode_rec_w:.2}x, read {bincode_rec_r:.2}x"
+    );
 }
