@@ -109,6 +109,39 @@ pub(crate) struct Leaf {
     pub(crate) offset: usize,
     /// Where it ends: `offset` plus the field's whole size, subarray included.
     pub(crate) end: usize,
+    /// The name's length and its first eight bytes (zero-padded), so that a
+    /// record writer checks the usual short name without reaching the
+    /// field itself.
+    name_len: usize,
+    name_prefix: u64,
+    /// The dtype of a plain number field (`kind`'s own), held here so that
+    /// writing one needs nothing from the field itself.
+    pub(crate) number: Option<&'static Dtype>,
+}
+
+/// The first eight bytes of `name`, zero-padded, as one number.
+#[inline(always)]
+fn name_prefix(name: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = name.len().min(8);
+    bytes[..n].copy_from_slice(&name.as_bytes()[..n]);
+    u64::from_le_bytes(bytes)
+}
+
+impl Leaf {
+    /// Whether the field is named `name`: `Some` when the stored prefix
+    /// decides it (every name of up to eight bytes), `None` when the whole
+    /// names must be compared.
+    #[inline(always)]
+    pub(crate) fn named(&self, name: &str) -> Option<bool> {
+        if name.len() != self.name_len || name_prefix(name) != self.name_prefix {
+            Some(false)
+        } else if name.len() <= 8 {
+            Some(true)
+        } else {
+            None
+        }
+    }
 }
 
 /// One field of a [`Record`].
@@ -142,16 +175,23 @@ impl Record {
     fn from_parts(fields: Vec<Field>, itemsize: usize, levels: Vec<Vec<usize>>) -> Record {
         let leaves = fields
             .iter()
-            .map(|f| Leaf {
-                kind: if f.shape.is_empty() {
+            .map(|f| {
+                let kind = if f.shape.is_empty() {
                     LeafKind::of(&f.dtype)
                 } else {
                     LeafKind::Other
-                },
+                };
+                (f, kind)
+            })
+            .map(|(f, kind)| Leaf {
+                kind,
+                number: kind.static_dtype(),
                 offset: f.offset,
                 // Every constructor checked that the field ends within the
                 // item, so this never saturates.
                 end: f.offset.saturating_add(f.size()),
+                name_len: f.name.len(),
+                name_prefix: name_prefix(&f.name),
             })
             .collect();
         Record {
@@ -479,24 +519,17 @@ impl Dtype {
     }
 }
 
-static F32_LE: Dtype = Dtype::F32(ByteOrder::Little);
-static F32_BE: Dtype = Dtype::F32(ByteOrder::Big);
-static F64_LE: Dtype = Dtype::F64(ByteOrder::Little);
-static F64_BE: Dtype = Dtype::F64(ByteOrder::Big);
-
 /// Shape of a complex number seen as its parts: `(re, im)`.
 pub(crate) static COMPLEX_PAIR: [usize; 1] = [2];
 
 impl Dtype {
     /// The dtype of each part of a complex dtype (`c8` → `f4`, `c16` → `f8`).
     pub(crate) fn complex_part(&self) -> Option<&'static Dtype> {
-        Some(match self {
-            Dtype::C64(ByteOrder::Little) => &F32_LE,
-            Dtype::C64(ByteOrder::Big) => &F32_BE,
-            Dtype::C128(ByteOrder::Little) => &F64_LE,
-            Dtype::C128(ByteOrder::Big) => &F64_BE,
-            _ => return None,
-        })
+        match *self {
+            Dtype::C64(o) => LeafKind::F32(o).static_dtype(),
+            Dtype::C128(o) => LeafKind::F64(o).static_dtype(),
+            _ => None,
+        }
     }
 }
 
@@ -517,6 +550,56 @@ pub(crate) enum LeafKind {
     F64(ByteOrder),
     /// Anything else takes the general path.
     Other,
+}
+
+/// Every number dtype, in the order of [`LeafKind::number_index`].
+static NUMBER_DTYPES: [Dtype; 19] = [
+    Dtype::Bool,
+    Dtype::I8,
+    Dtype::U8,
+    Dtype::I16(ByteOrder::Little),
+    Dtype::I16(ByteOrder::Big),
+    Dtype::I32(ByteOrder::Little),
+    Dtype::I32(ByteOrder::Big),
+    Dtype::I64(ByteOrder::Little),
+    Dtype::I64(ByteOrder::Big),
+    Dtype::U16(ByteOrder::Little),
+    Dtype::U16(ByteOrder::Big),
+    Dtype::U32(ByteOrder::Little),
+    Dtype::U32(ByteOrder::Big),
+    Dtype::U64(ByteOrder::Little),
+    Dtype::U64(ByteOrder::Big),
+    Dtype::F32(ByteOrder::Little),
+    Dtype::F32(ByteOrder::Big),
+    Dtype::F64(ByteOrder::Little),
+    Dtype::F64(ByteOrder::Big),
+];
+
+impl LeafKind {
+    /// Where this kind's dtype is in [`NUMBER_DTYPES`]; `None` for `Other`.
+    fn number_index(self) -> Option<usize> {
+        let order = |o: ByteOrder| o as usize;
+        Some(match self {
+            LeafKind::Bool => 0,
+            LeafKind::I8 => 1,
+            LeafKind::U8 => 2,
+            LeafKind::I16(o) => 3 + order(o),
+            LeafKind::I32(o) => 5 + order(o),
+            LeafKind::I64(o) => 7 + order(o),
+            LeafKind::U16(o) => 9 + order(o),
+            LeafKind::U32(o) => 11 + order(o),
+            LeafKind::U64(o) => 13 + order(o),
+            LeafKind::F32(o) => 15 + order(o),
+            LeafKind::F64(o) => 17 + order(o),
+            LeafKind::Other => return None,
+        })
+    }
+
+    /// The dtype of this kind, borrowed for as long as needed; `None` for
+    /// `Other`.
+    pub(crate) fn static_dtype(self) -> Option<&'static Dtype> {
+        NUMBER_DTYPES.get(self.number_index()?)
+    }
 }
 
 impl LeafKind {

@@ -2374,36 +2374,51 @@ impl<'a> RecordFiller<'a> {
     #[inline(always)]
     fn field<T: Serialize + ?Sized>(&mut self, key: Option<&str>, value: &T) -> Result<()> {
         let i = self.next;
-        let f = match self.record.fields().get(i) {
-            Some(f) if key.map_or(true, |k| crate::de::same_name(&f.name, k)) => f,
-            _ => return Err(field_order_error(self.record, i, key)),
+        // A record has one leaf per field, so a field past the last has none.
+        let leaf = match self.record.leaves().get(i) {
+            Some(leaf) => *leaf,
+            None => return Err(field_order_error(self.record, i, key)),
         };
-        // Invariant: a record has one leaf per field.
-        let Some(leaf) = self.record.leaf(i) else {
-            return Err(overrun());
-        };
+        if let Some(key) = key {
+            let named = leaf.named(key).unwrap_or_else(|| {
+                let name = self.record.fields().get(i).map(|f| f.name.as_str());
+                name.is_some_and(|name| crate::de::same_name(name, key))
+            });
+            if !named {
+                return Err(field_order_error(self.record, i, Some(key)));
+            }
+        }
         self.next = i + 1;
-        let emitter = |out| Emitter {
-            out,
-            dtype: &f.dtype,
-            dims: &f.shape,
-            shaped: None,
-            kind: leaf.kind,
-        };
-        if leaf.kind != LeafKind::Other {
+        if let Some(dtype) = leaf.number {
             // A plain number either fails or stores exactly its own size, so
             // it gets the rest of the record: one bounds check, not three.
+            // Its dtype is the kind's own, so the field itself is not read.
             let Some(buf) = self.dst.get_mut(leaf.offset..) else {
                 return Err(overrun());
             };
-            return value.serialize(emitter(&mut SliceOutput { buf, pos: 0 }));
+            return value.serialize(Emitter {
+                out: &mut SliceOutput { buf, pos: 0 },
+                dtype,
+                dims: &[],
+                shaped: None,
+                kind: leaf.kind,
+            });
         }
-        let Some(buf) = self.dst.get_mut(leaf.offset..leaf.end) else {
+        let (Some(f), Some(buf)) = (
+            self.record.fields().get(i),
+            self.dst.get_mut(leaf.offset..leaf.end),
+        ) else {
             return Err(overrun());
         };
         let size = buf.len();
         let mut out = SliceOutput { buf, pos: 0 };
-        value.serialize(emitter(&mut out))?;
+        value.serialize(Emitter {
+            out: &mut out,
+            dtype: &f.dtype,
+            dims: &f.shape,
+            shaped: None,
+            kind: leaf.kind,
+        })?;
         if out.pos != size {
             return Err(overrun());
         }

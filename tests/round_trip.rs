@@ -1174,3 +1174,54 @@ fn a_serialize_impl_that_ignores_errors_gets_the_planners_answer() {
     let mut out = Vec::new();
     assert!(to_writer(&mut out, &SloppyTuple).is_err());
 }
+
+#[test]
+fn every_record_must_have_the_first_ones_field_names() {
+    #[derive(Serialize)]
+    struct Xy {
+        x: f32,
+        y: f32,
+    }
+    #[derive(Serialize)]
+    struct Xz {
+        x: f32,
+        z: f32,
+    }
+    // Long names that differ only after their eighth byte.
+    #[derive(Serialize)]
+    struct Long {
+        position_x: f32,
+    }
+    #[derive(Serialize)]
+    struct Longer {
+        position_y: f32,
+    }
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Either<A, B> {
+        A(A),
+        B(B),
+    }
+    let short = vec![
+        Either::A(Xy { x: 1.0, y: 2.0 }),
+        Either::B(Xz { x: 1.0, z: 2.0 }),
+    ];
+    let long = vec![
+        Either::A(Long { position_x: 1.0 }),
+        Either::B(Longer { position_y: 2.0 }),
+    ];
+    for err in [
+        to_vec(&short).unwrap_err(),
+        serde_npy::to_writer(Vec::new(), &short).unwrap_err(),
+    ] {
+        let msg = err.to_string();
+        assert!(msg.contains("\"y\"") && msg.contains("\"z\""), "{msg}");
+    }
+    for err in [
+        to_vec(&long).unwrap_err(),
+        serde_npy::to_writer(Vec::new(), &long).unwrap_err(),
+    ] {
+        let msg = err.to_string();
+        assert!(msg.contains("position_y"), "{msg}");
+    }
+}
