@@ -130,65 +130,66 @@ impl Number for bool {
     }
 }
 
-/// What a `Vec` or slice holds: a plain number, or a Rust array of two to
-/// four of them (a row of an `(n, N)` array: points, pixels, quaternions).
-/// Neither has padding, so a slice of items is its numbers back to back.
-trait Item: Copy + 'static {
+/// What a `Vec` or slice holds, `Self::Value`: a plain number, or a Rust
+/// array of two to four of them (a row of an `(n, N)` array: points, pixels,
+/// quaternions). Neither has padding, so a slice of items is its numbers
+/// back to back.
+trait Item {
+    type Value: Copy + 'static;
     type Number: Number;
     /// The length of a row (the array's last axis); `None` for a number.
     const ROW: Option<usize>;
-    fn read_le(bytes: &[u8]) -> Self;
-    fn read_be(bytes: &[u8]) -> Self;
+    /// Decodes one item from exactly `size_of::<Self::Value>()` bytes.
+    fn read_le(bytes: &[u8]) -> Self::Value;
+    fn read_be(bytes: &[u8]) -> Self::Value;
 }
 
-impl<T: Number> Item for T {
+/// A number as an [`Item`].
+struct One<T>(PhantomData<T>);
+
+impl<T: Number> Item for One<T> {
+    type Value = T;
     type Number = T;
     const ROW: Option<usize> = None;
     #[inline(always)]
-    fn read_le(bytes: &[u8]) -> Self {
+    fn read_le(bytes: &[u8]) -> T {
         T::read_le(bytes)
     }
     #[inline(always)]
-    fn read_be(bytes: &[u8]) -> Self {
+    fn read_be(bytes: &[u8]) -> T {
         T::read_be(bytes)
     }
 }
 
-/// A row of `N` numbers, as a newtype: an impl for `[T; N]` itself would
-/// overlap with the one for every `T: Number` in the compiler's eyes.
-#[derive(Clone, Copy)]
-#[repr(transparent)]
-struct Row<T, const N: usize>([T; N]);
+/// A row of `N` numbers as an [`Item`].
+struct Row<T, const N: usize>(PhantomData<T>);
 
 impl<T: Number, const N: usize> Item for Row<T, N> {
+    type Value = [T; N];
     type Number = T;
     const ROW: Option<usize> = Some(N);
     // `bytes` is one whole row (`N * size`): the slicing cannot fail.
     #[inline(always)]
-    fn read_le(bytes: &[u8]) -> Self {
+    fn read_le(bytes: &[u8]) -> [T; N] {
         let size = std::mem::size_of::<T>();
-        Row(std::array::from_fn(|i| {
-            T::read_le(&bytes[i * size..][..size])
-        }))
+        std::array::from_fn(|i| T::read_le(&bytes[i * size..][..size]))
     }
     #[inline(always)]
-    fn read_be(bytes: &[u8]) -> Self {
+    fn read_be(bytes: &[u8]) -> [T; N] {
         let size = std::mem::size_of::<T>();
-        Row(std::array::from_fn(|i| {
-            T::read_be(&bytes[i * size..][..size])
-        }))
+        std::array::from_fn(|i| T::read_be(&bytes[i * size..][..size]))
     }
 }
 
-/// Calls `$body` with `$item` set to each type whose `Vec` and slice take
-/// the whole-slice paths (as the Rust type, and as its [`Item`]).
+/// Calls `$body` with `$item` set to each [`Item`] whose `Vec` and slice
+/// take the whole-slice paths.
 macro_rules! for_each_item {
-    ($item:ident, $as_item:ident => $body:block) => {
+    ($item:ident => $body:block) => {
         for_each_number!(T => {
-            { type $item = T; type $as_item = T; $body }
-            { type $item = [T; 2]; type $as_item = Row<T, 2>; $body }
-            { type $item = [T; 3]; type $as_item = Row<T, 3>; $body }
-            { type $item = [T; 4]; type $as_item = Row<T, 4>; $body }
+            { type $item = One<T>; $body }
+            { type $item = Row<T, 2>; $body }
+            { type $item = Row<T, 3>; $body }
+            { type $item = Row<T, 4>; $body }
         })
     };
 }
@@ -230,7 +231,8 @@ pub(crate) fn number_bytes<I>(iter: &I) -> Option<NumberSlice<'_>> {
     if cfg!(target_endian = "big") {
         return None;
     }
-    for_each_item!(E, AsItem => {
+    for_each_item!(AsItem => {
+        type E = <AsItem as Item>::Value;
         if type_id::<I>() == TypeId::of::<std::slice::Iter<'static, E>>() {
             // SAFETY: `I` is `slice::Iter<'x, E>` for some `'x` (type ids
             // differ for any other type), and `'x` outlives the borrow of
@@ -336,7 +338,8 @@ pub(crate) fn collect_vec<'de, V: Visitor<'de>, C: ElementChunks>(
     row: Option<usize>,
     chunks: C,
 ) -> Option<Result<V::Value>> {
-    for_each_item!(E, AsItem => {
+    for_each_item!(AsItem => {
+        type E = <AsItem as Item>::Value;
         if type_id::<V::Value>() == TypeId::of::<Vec<E>>() {
             let order = order_of::<<AsItem as Item>::Number>(kind)?;
             if <AsItem as Item>::ROW != row || vec_visitor_id::<E>() != Some(type_id::<V>()) {
@@ -346,11 +349,10 @@ pub(crate) fn collect_vec<'de, V: Visitor<'de>, C: ElementChunks>(
                 Ok(values) => values,
                 Err(e) => return Some(Err(e)),
             };
-            // SAFETY: `AsItem` is `E` or a `repr(transparent)` newtype of it,
-            // so `Vec<AsItem>` and `Vec<E>` have one layout; and `V::Value`
-            // is `Vec<E>` (equal type ids, and `Vec<E>` has no lifetimes to
-            // differ in). This moves the vector into a variable of its own
-            // type; `ManuallyDrop` keeps it from being dropped twice.
+            // SAFETY: `V::Value` is `Vec<E>` (equal type ids, and `Vec<E>`
+            // has no lifetimes to differ in), so this moves the vector into a
+            // variable of its own type; `ManuallyDrop` keeps it from being
+            // dropped twice.
             return Some(Ok(unsafe { std::mem::transmute_copy(&*ManuallyDrop::new(values)) }));
         }
     });
@@ -361,8 +363,8 @@ pub(crate) fn collect_vec<'de, V: Visitor<'de>, C: ElementChunks>(
 /// constant for each `V`, so callers can skip their own checks for all others.
 #[inline(always)]
 pub(crate) fn may_collect<'de, V: Visitor<'de>>() -> bool {
-    for_each_item!(E, _AsItem => {
-        if type_id::<V::Value>() == TypeId::of::<Vec<E>>() {
+    for_each_item!(AsItem => {
+        if type_id::<V::Value>() == TypeId::of::<Vec<<AsItem as Item>::Value>>() {
             return true;
         }
     });
@@ -378,9 +380,9 @@ fn order_of<T: Number>(kind: LeafKind) -> Option<ByteOrder> {
 }
 
 /// Decodes every item of `chunks`.
-fn decode<E: Item, C: ElementChunks>(order: ByteOrder, mut chunks: C) -> Result<Vec<E>> {
-    let size = std::mem::size_of::<E>();
-    let mut values: Vec<E> = Vec::new();
+fn decode<E: Item, C: ElementChunks>(order: ByteOrder, mut chunks: C) -> Result<Vec<E::Value>> {
+    let size = std::mem::size_of::<E::Value>();
+    let mut values = Vec::new();
     while let Some(chunk) = chunks.next_chunk()? {
         // One loop per byte order, so that each is a plain copy (or swap)
         // the compiler can vectorize.

@@ -100,12 +100,14 @@
 //!
 //! # Speed
 //!
-//! `Vec<T>` and `&[T]` of plain numbers (`bool`, `i8`…`u64`, `f32`, `f64`),
-//! and `Vec<[T; 2]>`, `Vec<[T; 3]>`, `Vec<[T; 4]>` rows, are written and read
-//! whole, at memory speed: the writer copies the slice, the reader decodes the
-//! data in one pass into a `Vec` of the exact size (also from a reader, a
-//! window at a time). Everything else goes element by element through serde,
-//! with the same results.
+//! Slices of plain numbers (`bool`, `i8`…`u64`, `f32`, `f64`) and of rows of
+//! two to four of them (`[T; 3]`) take whole-slice paths, at memory speed:
+//! writing a `Vec<T>`, `&[T]` or `Vec<[T; 3]>` copies the slice (on
+//! little-endian hosts), and reading into a `Vec<T>` or `Vec<[T; 3]>` (or a
+//! `Box<[T]>`, which serde reads through `Vec`) decodes the data in one pass,
+//! into a `Vec` of exactly its size from a slice, or a window at a time from a
+//! reader. Everything else goes element by element through serde, with the
+//! same results.
 //!
 //! # Untrusted input
 //!

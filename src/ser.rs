@@ -46,13 +46,13 @@ const SMALL_OUTPUT: usize = 4096;
 
 /// Like [`to_vec`], into `out` (cleared first), reusing its allocation.
 pub(crate) fn to_vec_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<()> {
-    // One slice of numbers is copied whole into an unzeroed buffer. (The
-    // zeroed allocation below is free only for fresh pages; glibc serves
-    // blocks up to 32 MiB from reused memory, which `calloc` must clear.)
-    if value.serialize(SliceAppender { out: &mut *out }).is_ok() {
+    // A top-level slice of numbers is written whole by the first pass, into
+    // an unzeroed buffer. (The zeroed allocation below is free only for
+    // fresh pages; glibc serves blocks up to 32 MiB from reused memory,
+    // which `calloc` must clear.)
+    let Some(layout) = plan_into(value, Some(&mut *out))? else {
         return Ok(());
-    }
-    let layout = plan(value)?;
+    };
     let preamble = Preamble::new(&layout.dtype, &layout.shape, layout.fortran_order);
     let start = preamble.len();
     let total = start
@@ -549,8 +549,21 @@ impl Layout {
 }
 
 fn plan<T: Serialize + ?Sized>(value: &T) -> Result<Layout> {
-    if let Some(layout) = find_layout(value) {
-        return Ok(layout);
+    // Without an output to write into, the first pass always plans.
+    plan_into(value, None)?.ok_or_else(|| Error::Custom("internal: nothing planned".into()))
+}
+
+/// [`plan`], but when `value` is one slice of plain numbers (or of rows of
+/// them) and `append` is given, the first pass writes the whole file there
+/// instead, and there is nothing left to plan (`None`).
+fn plan_into<T: Serialize + ?Sized>(
+    value: &T,
+    append: Option<&mut Vec<u8>>,
+) -> Result<Option<Layout>> {
+    match find(value, append) {
+        Some(Found::Written) => return Ok(None),
+        Some(Found::Layout(layout)) => return Ok(Some(layout)),
+        None => {}
     }
     let layout = plan_layout(value)?;
     if layout.shape.len() > MAX_DIMS {
@@ -559,7 +572,7 @@ fn plan<T: Serialize + ?Sized>(value: &T) -> Result<Layout> {
             hint: "NumPy arrays have at most 64",
         });
     }
-    Ok(layout)
+    Ok(Some(layout))
 }
 
 fn plan_layout<T: Serialize + ?Sized>(value: &T) -> Result<Layout> {
@@ -1272,62 +1285,6 @@ macro_rules! probe_axis_traits {
 
 probe_axis_traits!(AxisProbe, ProbeMiss);
 
-/// Writes a whole `.npy` file when the value is one slice of plain numbers
-/// or of small arrays of them (`Vec<T>`, `[T]`, `Vec<[T; 3]>`, or a newtype
-/// around one): the preamble, then the slice in one copy. Anything else is a miss, before anything is written.
-struct SliceAppender<'o> {
-    out: &'o mut Vec<u8>,
-}
-
-macro_rules! append_miss {
-    ($($method:ident: $ty:ty => $dtype:expr;)*) => {$(
-        fn $method(self, _v: $ty) -> Result<LeafKind, ProbeMiss> {
-            Err(ProbeMiss)
-        }
-    )*};
-}
-
-impl ser::Serializer for SliceAppender<'_> {
-    probe_misses!(ser::Impossible<LeafKind, ProbeMiss>, ProbeMiss, ProbeMiss);
-    scalar_dtypes!(append_miss);
-
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, ProbeMiss> {
-        Err(ProbeMiss)
-    }
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, ProbeMiss> {
-        Err(ProbeMiss)
-    }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleStruct, ProbeMiss> {
-        Err(ProbeMiss)
-    }
-    fn collect_seq<I>(self, iter: I) -> Result<LeafKind, ProbeMiss>
-    where
-        I: IntoIterator,
-        I::Item: Serialize,
-    {
-        let iter = iter.into_iter();
-        // Empty sequences are planned: they are written as `<f8`, as NumPy
-        // writes `np.array([])`, whatever the element type.
-        let Some(slice) = crate::bulk::number_bytes(&iter).filter(|s| s.len > 0) else {
-            return Err(ProbeMiss);
-        };
-        // A number kind always has a dtype.
-        let dtype = slice.kind.dtype().ok_or(ProbeMiss)?;
-        let preamble = Preamble::new(&dtype, &slice.dims(), false);
-        let start = preamble.len();
-        self.out.clear();
-        self.out.reserve_exact(start + slice.bytes.len());
-        self.out.resize(start, 0);
-        preamble.write(self.out);
-        self.out.extend_from_slice(slice.bytes);
-        Ok(slice.kind)
-    }
-}
-
 /// Most axes [`ShapeFinder`] handles; deeper arrays are planned in full.
 const FOUND_DIMS: usize = 8;
 
@@ -1337,6 +1294,8 @@ struct FoundShape {
     ndim: usize,
     /// Some part of the value was not such an array.
     missed: bool,
+    /// The value was one slice of numbers, written whole (see [`plan_into`]).
+    written: bool,
 }
 
 /// The common case of the first pass without allocating: nested sequences
@@ -1349,6 +1308,8 @@ struct FoundShape {
 struct ShapeFinder<'f> {
     found: &'f mut FoundShape,
     depth: usize,
+    /// Where a top-level slice of numbers is written whole.
+    append: Option<&'f mut Vec<u8>>,
 }
 
 /// Why a [`ShapeFinder`] stopped.
@@ -1412,6 +1373,40 @@ impl<'f> ser::Serializer for ShapeFinder<'f> {
     fn serialize_seq(self, len: Option<usize>) -> Result<AxisFinder<'f>, FindStop> {
         self.axis(len, true)
     }
+    fn collect_seq<I>(mut self, iter: I) -> Result<LeafKind, FindStop>
+    where
+        I: IntoIterator,
+        I::Item: Serialize,
+    {
+        let iter = iter.into_iter();
+        if let Some(out) = self.append.take() {
+            // Empty sequences are planned: they are written as `<f8`, as
+            // NumPy writes `np.array([])`, whatever the element type.
+            let slice = crate::bulk::number_bytes(&iter).filter(|s| s.len > 0);
+            // A number kind always has a dtype.
+            if let Some((dtype, slice)) = slice.and_then(|s| Some((s.kind.dtype()?, s))) {
+                let dims = slice.dims();
+                let preamble = Preamble::new(&dtype, &dims, false);
+                let start = preamble.len();
+                out.clear();
+                out.reserve_exact(start + slice.bytes.len());
+                out.resize(start, 0);
+                preamble.write(out);
+                out.extend_from_slice(slice.bytes);
+                self.found.written = true;
+                return Ok(slice.kind);
+            }
+        }
+        let len = match iter.size_hint() {
+            (lo, Some(hi)) if lo == hi => Some(lo),
+            _ => None,
+        };
+        let mut seq = self.axis(len, true)?;
+        for item in iter {
+            ser::SerializeSeq::serialize_element(&mut seq, &item)?;
+        }
+        ser::SerializeSeq::end(seq)
+    }
     fn serialize_tuple(self, len: usize) -> Result<AxisFinder<'f>, FindStop> {
         self.axis(Some(len), false)
     }
@@ -1445,6 +1440,7 @@ impl AxisFinder<'_> {
             let finder = ShapeFinder {
                 found: &mut *self.found,
                 depth: self.depth + 1,
+                append: None,
             };
             self.kind = match value.serialize(finder) {
                 Ok(kind) | Err(FindStop::Found(kind)) => kind,
@@ -1488,26 +1484,47 @@ impl AxisFinder<'_> {
 
 probe_axis_traits!(AxisFinder, FindStop);
 
+/// What [`find`] did.
+enum Found {
+    Layout(Layout),
+    /// The value was one slice of numbers, and the whole file is written.
+    Written,
+}
+
 /// The layout of `value` if [`ShapeFinder`] recognises it.
+#[cfg(test)]
 fn find_layout<T: Serialize + ?Sized>(value: &T) -> Option<Layout> {
+    match find(value, None)? {
+        Found::Layout(layout) => Some(layout),
+        Found::Written => None,
+    }
+}
+
+/// Runs [`ShapeFinder`] over `value`, with `append` as in [`plan_into`].
+fn find<T: Serialize + ?Sized>(value: &T, append: Option<&mut Vec<u8>>) -> Option<Found> {
     let mut found = FoundShape {
         dims: [0; FOUND_DIMS],
         ndim: 0,
         missed: false,
+        written: false,
     };
     let kind = match value.serialize(ShapeFinder {
         found: &mut found,
         depth: 0,
+        append,
     }) {
         Ok(kind) | Err(FindStop::Found(kind)) if !found.missed => kind,
         _ => return None,
     };
-    Some(Layout {
+    if found.written {
+        return Some(Found::Written);
+    }
+    Some(Found::Layout(Layout {
         shape: found.dims[..found.ndim].to_vec(),
         dtype: kind.dtype()?,
         fortran_order: false,
         shaped: false,
-    })
+    }))
 }
 
 struct StructPlanner<'t> {

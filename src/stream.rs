@@ -207,7 +207,7 @@ impl<R: Read> Blocks<'_, R> {
 }
 
 /// The whole blocks not yet visited, a window at a time (for blocks that are
-/// single elements).
+/// single elements or rows).
 impl<R: Read> ElementChunks for &mut Blocks<'_, R> {
     fn next_chunk(&mut self) -> Result<Option<&[u8]>> {
         if self.index == self.count {

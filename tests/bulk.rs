@@ -50,7 +50,13 @@ fn every_number_type_round_trips_as_the_element_path_does() {
 fn nan_payloads_survive_both_ways() {
     let bits = [0x7fc0_0001u32, 0xffc1_2345, 0x7f80_0001];
     let values: Vec<f32> = bits.iter().map(|&b| f32::from_bits(b)).collect();
-    let back: Vec<f32> = serde_npy::from_slice(&serde_npy::to_vec(&values).unwrap()).unwrap();
+    let file = serde_npy::to_vec(&values).unwrap();
+    let by_element = serde_npy::to_vec(&values.iter().copied().collect::<VecDeque<f32>>()).unwrap();
+    assert_eq!(file, by_element);
+    let back: Vec<f32> = serde_npy::from_slice(&file).unwrap();
+    let back_bits: Vec<u32> = back.iter().map(|v| v.to_bits()).collect();
+    assert_eq!(back_bits, bits);
+    let back: VecDeque<f32> = serde_npy::from_slice(&file).unwrap();
     let back_bits: Vec<u32> = back.iter().map(|v| v.to_bits()).collect();
     assert_eq!(back_bits, bits);
 }
@@ -256,6 +262,10 @@ fn a_large_vec_is_allocated_once_at_its_size() {
     let back: Vec<f32> = serde_npy::from_slice(&serde_npy::to_vec(&values).unwrap()).unwrap();
     assert_eq!(back, values);
     assert_eq!(back.capacity(), back.len());
+    let rows: Vec<[u16; 3]> = (0..100_000).map(|i| [i as u16, 1, 2]).collect();
+    let back: Vec<[u16; 3]> = serde_npy::from_slice(&serde_npy::to_vec(&rows).unwrap()).unwrap();
+    assert_eq!(back, rows);
+    assert_eq!(back.capacity(), back.len());
 }
 
 /// Hands out at most `step` bytes per read.
@@ -294,6 +304,71 @@ fn from_reader_reads_windows_of_short_reads() {
     let big = big_endian(&file, 2);
     let back: Vec<u16> = serde_npy::from_reader(&big[..]).unwrap();
     assert_eq!(back, values);
+
+    // Rows of 12 bytes: a window holds whole rows only.
+    let rows: Vec<[f32; 3]> = (0..30_000).map(|i| [i as f32, -1.0, 0.5]).collect();
+    let file = serde_npy::to_vec(&rows).unwrap();
+    let reader = Trickle {
+        bytes: &file,
+        step: 999,
+    };
+    assert_eq!(
+        serde_npy::from_reader::<_, Vec<[f32; 3]>>(reader).unwrap(),
+        rows
+    );
+}
+
+#[test]
+fn from_reader_visits_a_visitor_of_its_own_element_by_element() {
+    let bytes = serde_npy::to_vec(&[1.0f32, 2.0, 3.0, 4.0, 5.0]).unwrap();
+    assert_eq!(
+        serde_npy::from_reader::<_, EveryOtherReversed>(&bytes[..]).unwrap(),
+        EveryOtherReversed(vec![5.0, 3.0, 1.0])
+    );
+}
+
+#[test]
+fn record_fields_that_are_vecs_and_rows() {
+    #[derive(Serialize, serde::Deserialize, PartialEq, Debug, Clone)]
+    struct Sample {
+        id: u32,
+        pos: Vec<[i16; 2]>,
+        v: Vec<f32>,
+    }
+    #[derive(Serialize)]
+    struct ByElement {
+        id: u32,
+        pos: VecDeque<[i16; 2]>,
+        v: VecDeque<f32>,
+    }
+    let samples: Vec<Sample> = (0..3)
+        .map(|i| Sample {
+            id: i,
+            pos: vec![[i as i16, -1], [2, 3]],
+            v: vec![0.5 * i as f32; 4],
+        })
+        .collect();
+    let by_element: Vec<ByElement> = samples
+        .iter()
+        .map(|s| ByElement {
+            id: s.id,
+            pos: s.pos.iter().copied().collect(),
+            v: s.v.iter().copied().collect(),
+        })
+        .collect();
+    let file = serde_npy::to_vec(&samples).unwrap();
+    assert_eq!(file, serde_npy::to_vec(&by_element).unwrap());
+    let mut streamed = Vec::new();
+    serde_npy::to_writer(&mut streamed, &samples).unwrap();
+    assert_eq!(streamed, file);
+    assert_eq!(
+        serde_npy::from_slice::<Vec<Sample>>(&file).unwrap(),
+        samples
+    );
+    assert_eq!(
+        serde_npy::from_reader::<_, Vec<Sample>>(&file[..]).unwrap(),
+        samples
+    );
 }
 
 #[test]

@@ -1054,10 +1054,9 @@ fn a_serialize_impl_that_ignores_errors_gets_an_error_not_a_panic() {
     }
     impl Serialize for Rows {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            // Passes that refuse the sequence outright do not count.
-            let mut seq = s.serialize_seq(Some(3))?;
             let pass = self.pass.get();
             self.pass.set(pass + 1);
+            let mut seq = s.serialize_seq(Some(3))?;
             for i in 0..3 {
                 let row = Row {
                     fail: pass % 2 == 1 && i == 0,
@@ -1224,4 +1223,38 @@ fn every_record_must_have_the_first_ones_field_names() {
         let msg = err.to_string();
         assert!(msg.contains("position_y"), "{msg}");
     }
+}
+
+/// Counts the calls of its `Serialize` impl.
+struct Counted<T> {
+    calls: std::cell::Cell<u32>,
+    value: T,
+}
+
+impl<T: Serialize> Serialize for Counted<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.calls.set(self.calls.get() + 1);
+        self.value.serialize(s)
+    }
+}
+
+/// How often `to_vec` and `to_writer` call `value`'s `Serialize` impl.
+fn serialize_calls<T: Serialize>(value: T) -> (u32, u32) {
+    let counted = Counted {
+        calls: std::cell::Cell::new(0),
+        value,
+    };
+    to_vec(&counted).unwrap();
+    let by_vec = counted.calls.replace(0);
+    serde_npy::to_writer(Vec::new(), &counted).unwrap();
+    (by_vec, counted.calls.get())
+}
+
+#[test]
+fn a_value_is_walked_once_to_plan_and_once_to_write() {
+    // Not one slice: planned, then written, by both.
+    assert_eq!(serialize_calls(vec![vec![1.0f32, 2.0]]), (2, 2));
+    assert_eq!(serialize_calls([[1u8, 2], [3, 4]]), (2, 2));
+    // One slice of numbers: `to_vec` writes it in its first pass.
+    assert_eq!(serialize_calls(vec![1.0f32, 2.0]), (1, 2));
 }
