@@ -1661,9 +1661,10 @@ fn leaf_at<'d, 'm, L: Copy>(parent: &View<'d, 'm, L>, offset: usize) -> View<'d,
     }
 }
 
-/// Runs `f` out of line. The general paths of the per-element and
-/// per-record fast reads go through it, so that the fast code stays small
-/// enough for the compiler to inline into the visitor's loop.
+/// Runs `f` out of line, as a cold call: the general paths of the
+/// per-element and per-record fast reads go through it, apart from the fast
+/// code they would otherwise bloat (and, for big-endian numbers, merge into:
+/// see `elem_fast!`).
 #[cold]
 #[inline(never)]
 fn general<R>(f: impl FnOnce() -> R) -> R {
