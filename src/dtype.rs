@@ -600,10 +600,10 @@ impl LeafKind {
     pub(crate) fn static_dtype(self) -> Option<&'static Dtype> {
         NUMBER_DTYPES.get(self.number_index()?)
     }
-}
 
-impl LeafKind {
-    /// The dtype of this kind; `None` for `Other`.
+    /// The dtype of this kind; `None` for `Other`. A match rather than a
+    /// clone of [`LeafKind::static_dtype`]: cloning a `Dtype` walks its
+    /// variants, which showed in the per-array cost of small arrays.
     pub(crate) fn dtype(self) -> Option<Dtype> {
         Some(match self {
             LeafKind::Bool => Dtype::Bool,

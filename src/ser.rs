@@ -144,6 +144,15 @@ impl<W: Write> Serializer<W> {
 
 const IO_BUF: usize = 64 * 1024;
 
+/// The length a sequence announces when its iterator knows it exactly, as
+/// serde's default `collect_seq` computes it for `serialize_seq`.
+fn exact_len<I: Iterator>(iter: &I) -> Option<usize> {
+    match iter.size_hint() {
+        (lo, Some(hi)) if lo == hi => Some(lo),
+        _ => None,
+    }
+}
+
 /// Where emitted bytes go.
 trait Output {
     /// The output's buffer, lent whole to a run of plain numbers.
@@ -1397,10 +1406,7 @@ impl<'f> ser::Serializer for ShapeFinder<'f> {
                 return Ok(slice.kind);
             }
         }
-        let len = match iter.size_hint() {
-            (lo, Some(hi)) if lo == hi => Some(lo),
-            _ => None,
-        };
+        let len = exact_len(&iter);
         let mut seq = self.axis(len, true)?;
         for item in iter {
             ser::SerializeSeq::serialize_element(&mut seq, &item)?;
@@ -2034,10 +2040,7 @@ impl<'a, O: Output> ser::Serializer for Emitter<'a, O> {
                 return self.out.put(slice.bytes);
             }
         }
-        let len = match iter.size_hint() {
-            (lo, Some(hi)) if lo == hi => Some(lo),
-            _ => None,
-        };
+        let len = exact_len(&iter);
         let mut seq = self.seq(len)?;
         for item in iter {
             ser::SerializeSeq::serialize_element(&mut seq, &item)?;
