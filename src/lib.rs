@@ -126,6 +126,8 @@ mod de;
 mod dtype;
 mod error;
 mod header;
+#[cfg(feature = "bytemuck")]
+pub mod pod;
 mod pylit;
 mod pyrepr;
 mod ser;

@@ -79,7 +79,7 @@ const SCRATCH_KEEP: usize = 16 << 20;
 
 /// Runs `f` with the thread's scratch buffer, or a fresh one when it is in
 /// use (a `with` field nested inside another's serialization).
-fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
             let r = f(&mut buf);
@@ -389,11 +389,17 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for BlobVisitor<V> {
         self.visit_bytes(&v)
     }
 
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<V::Value, A::Error> {
-        let mut blob = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_PREALLOC));
-        while let Some(b) = seq.next_element::<u8>()? {
-            blob.push(b);
-        }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
+        let blob = collect_blob(seq)?;
         self.visit_bytes(&blob)
     }
+}
+
+/// A blob sent as a sequence of `u8` (JSON and other formats without bytes).
+pub(crate) fn collect_blob<'de, A: de::SeqAccess<'de>>(mut seq: A) -> Result<Vec<u8>, A::Error> {
+    let mut blob = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_PREALLOC));
+    while let Some(b) = seq.next_element::<u8>()? {
+        blob.push(b);
+    }
+    Ok(blob)
 }

@@ -1,0 +1,557 @@
+//! Record arrays at memory speed: slices of [`bytemuck::Pod`] types written
+//! and read as the bytes they already are.
+//!
+//! serde hands a `Vec<Point>` to a format one record and one field at a time,
+//! through calls too large to inline; for 4 Mi small records that costs about
+//! twice the copy itself. A `#[repr(C)]` struct of numbers without padding is
+//! already laid out as NumPy's packed record dtype, so these functions copy
+//! the whole slice instead. The dtype still comes from the type's `Serialize`
+//! (field names, nesting, array fields), and the result is the same as the
+//! crate's [`to_vec`](crate::to_vec) and [`from_slice`](crate::from_slice).
+//!
+//! ```
+//! use bytemuck::{Pod, Zeroable};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[repr(C)]
+//! #[derive(Clone, Copy, Pod, Zeroable, Serialize, Deserialize, Debug, PartialEq)]
+//! struct Point {
+//!     x: f32,
+//!     y: f32,
+//!     id: u32,
+//! }
+//!
+//! let points = vec![Point { x: 1.0, y: 2.0, id: 7 }; 1000];
+//! let bytes = serde_npy::pod::to_vec(&points)?;
+//! assert_eq!(bytes, serde_npy::to_vec(&points)?);
+//! let back: Vec<Point> = serde_npy::pod::from_slice(&bytes)?;
+//! assert_eq!(back, points);
+//! # Ok::<(), serde_npy::Error>(())
+//! ```
+//!
+//! # When the bytes are copied
+//!
+//! The first use of a type walks one zeroed value through its `Serialize`:
+//! every number it writes must be the value's own field, passed by reference,
+//! in memory order, and together they must cover the type's every byte. That
+//! holds for `#[derive(Serialize)]` on a `#[repr(C)]` struct of numbers,
+//! nested such structs and arrays of them. The first and last record are then
+//! checked to serialize as the bytes they hold. Reading also needs the file's
+//! dtype and trailing axes to be exactly the type's, little-endian, in C
+//! order.
+//!
+//! Anything else (a `#[serde(serialize_with)]` field, a skipped field, a
+//! big-endian or reordered file, a big-endian host) goes through serde
+//! record by record, with the same result.
+//!
+//! Two differences remain, both from skipping serde per record: a
+//! `Deserialize` that validates values is not run on the copied records, and
+//! an empty slice is written with the type's dtype rather than serde's
+//! `<f8` (an empty sequence carries no element type).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::Write;
+use std::mem::size_of;
+
+use bytemuck::Pod;
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::ser::{self, Serialize, Serializer};
+
+use crate::dtype::Dtype;
+use crate::error::Result;
+use crate::header::{Header, Preamble};
+
+/// Serializes `records` as a complete `.npy` file, copying their bytes.
+///
+/// The same bytes as [`crate::to_vec`], in one allocation of exactly the
+/// output size; see the [module docs](self) for when the bytes are copied
+/// whole and when records go through serde one by one.
+pub fn to_vec<T: Pod + Serialize>(records: &[T]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    to_vec_into(records, &mut out)?;
+    Ok(out)
+}
+
+/// Like [`to_vec`], into `out` (cleared first), reusing its allocation.
+fn to_vec_into<T: Pod + Serialize>(records: &[T], out: &mut Vec<u8>) -> Result<()> {
+    let Some((preamble, data)) = prepare(records) else {
+        return crate::ser::to_vec_into(records, out);
+    };
+    out.clear();
+    out.reserve_exact(preamble.len() + data.len());
+    out.resize(preamble.len(), 0);
+    preamble.write(out);
+    out.extend_from_slice(data);
+    Ok(())
+}
+
+/// Serializes `records` as a complete `.npy` file into `writer`, handing it
+/// the records' bytes in one `write_all`.
+///
+/// See [`to_vec`]. On error, part of the output may already have been
+/// written.
+pub fn to_writer<W: Write, T: Pod + Serialize>(mut writer: W, records: &[T]) -> Result<()> {
+    let Some((preamble, data)) = prepare(records) else {
+        return crate::to_writer(writer, records);
+    };
+    let mut head = vec![0u8; preamble.len()];
+    preamble.write(&mut head);
+    writer.write_all(&head)?;
+    writer.write_all(data)?;
+    Ok(())
+}
+
+/// The preamble for `records` and their bytes, when they can be copied.
+fn prepare<T: Pod + Serialize>(records: &[T]) -> Option<(Preamble, &[u8])> {
+    let layout = ElementLayout::of::<T>()?;
+    if let (Some(first), Some(last)) = (records.first(), records.last()) {
+        if !holds_own_bytes(first) || !holds_own_bytes(last) {
+            return None;
+        }
+    }
+    let mut shape = Vec::with_capacity(1 + layout.axes.len());
+    shape.push(records.len());
+    shape.extend_from_slice(&layout.axes);
+    Some((
+        Preamble::new(&layout.dtype, &shape, false),
+        bytemuck::cast_slice(records),
+    ))
+}
+
+/// Deserializes a `.npy` file into a `Vec` of records, copying their bytes.
+///
+/// The same result as [`crate::from_slice::<Vec<T>>`](crate::from_slice)
+/// when the file holds exactly `T`'s dtype; any other file, such as a
+/// big-endian one or one with fields in another order, is read through serde
+/// (and an incompatible one refused with its error). Trailing bytes after
+/// the data are ignored, as by [`crate::from_slice`].
+///
+/// ```
+/// # use bytemuck::{Pod, Zeroable};
+/// # use serde::{Deserialize, Serialize};
+/// #[repr(C)]
+/// #[derive(Clone, Copy, Pod, Zeroable, Serialize, Deserialize)]
+/// struct Sample {
+///     t: f64,
+///     v: [f32; 2],
+/// }
+///
+/// let bytes = serde_npy::to_vec(&vec![Sample { t: 0.5, v: [1.0, 2.0] }; 3])?;
+/// let samples: Vec<Sample> = serde_npy::pod::from_slice(&bytes)?;
+/// assert_eq!(samples[2].v, [1.0, 2.0]);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
+pub fn from_slice<T: Pod + Serialize + DeserializeOwned>(bytes: &[u8]) -> Result<Vec<T>> {
+    view(bytes).map(Cow::into_owned)
+}
+
+/// Reads a `.npy` file's records in place when its data is aligned for `T`,
+/// and copies them otherwise.
+///
+/// `Cow::Borrowed` costs no copy, whatever the file's size; a file that
+/// needs reading through serde (see [`from_slice`]) comes back owned.
+///
+/// ```
+/// # use std::borrow::Cow;
+/// let bytes = serde_npy::to_vec(&vec![[1u16, 2, 3]; 4])?;
+/// let rows = serde_npy::pod::view::<[u16; 3]>(&bytes)?;
+/// assert_eq!(rows[3], [1, 2, 3]);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
+pub fn view<T: Pod + Serialize + DeserializeOwned>(bytes: &[u8]) -> Result<Cow<'_, [T]>> {
+    let npy = crate::Deserializer::from_slice(bytes)?;
+    match copy_free(npy.header(), npy.data()) {
+        Some(records) => Ok(records),
+        None => crate::from_slice(bytes).map(Cow::Owned),
+    }
+}
+
+/// The records of `data`, when the file's element is exactly `T`.
+fn copy_free<'a, T: Pod + Serialize>(header: &Header, data: &'a [u8]) -> Option<Cow<'a, [T]>> {
+    let layout = ElementLayout::of::<T>()?;
+    let (_, axes) = header.shape.split_first()?;
+    let c_order = !header.fortran_order || axes.is_empty();
+    if header.dtype != layout.dtype || axes != layout.axes || !c_order {
+        return None;
+    }
+    // The deserializer checked that `data` holds shape × itemsize bytes, and
+    // the layout that one `T` is exactly one element of them.
+    let records = match bytemuck::try_cast_slice(data) {
+        Ok(records) => Cow::Borrowed(records),
+        Err(_) => Cow::Owned(copy_records(data)),
+    };
+    let faithful = records.first().map_or(true, holds_own_bytes)
+        && records.last().map_or(true, holds_own_bytes);
+    faithful.then_some(records)
+}
+
+/// Copies whole records out of `data`, whose length is a multiple of
+/// `size_of::<T>()`, into a fresh `Vec`.
+fn copy_records<T: Pod>(data: &[u8]) -> Vec<T> {
+    // A zeroed allocation comes from `calloc`, whose fresh pages are free,
+    // so this is one pass over the data.
+    let mut records: Vec<T> = bytemuck::allocation::zeroed_vec(data.len() / size_of::<T>());
+    bytemuck::cast_slice_mut(&mut records).copy_from_slice(data);
+    records
+}
+
+/// How an array of `T`s is laid out in `.npy`, once proven to be `T`'s own
+/// memory.
+struct ElementLayout {
+    dtype: Dtype,
+    /// Axes after the first: `[3]` for `[f32; 3]`, none for a struct.
+    axes: Vec<usize>,
+}
+
+impl ElementLayout {
+    /// `T`'s layout, when its bytes are its `.npy` element on this host.
+    fn of<T: Pod + Serialize>() -> Option<ElementLayout> {
+        // `.npy` data is written little-endian.
+        if cfg!(target_endian = "big") || size_of::<T>() == 0 {
+            return None;
+        }
+        let zero = T::zeroed();
+        let (dtype, axes) = crate::ser::element_layout(&zero).ok()?;
+        let element_len = axes
+            .iter()
+            .try_fold(dtype.itemsize(), |a, &d| a.checked_mul(d))?;
+        (element_len == size_of::<T>() && holds_own_bytes(&zero))
+            .then_some(ElementLayout { dtype, axes })
+    }
+}
+
+/// Whether `record` serializes as exactly its own bytes: numbers only, each
+/// from its own place in `record`, in memory order, covering every byte.
+fn holds_own_bytes<T: Pod + Serialize>(record: &T) -> bool {
+    let mut tiler = Tiler {
+        base: record as *const T as usize,
+        bytes: bytemuck::bytes_of(record),
+        next: 0,
+    };
+    let at = LeafAt {
+        addr: tiler.base,
+        tiler: &mut tiler,
+    };
+    record.serialize(at).is_ok() && tiler.next == size_of::<T>()
+}
+
+/// Walks a record, expecting its numbers back to back from offset 0.
+struct Tiler<'r> {
+    base: usize,
+    bytes: &'r [u8],
+    /// Offset at which the next number must sit.
+    next: usize,
+}
+
+/// Not a record that is its own bytes; nothing more to learn from it.
+#[derive(Debug)]
+struct Untiled;
+
+impl fmt::Display for Untiled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not a record laid out as its .npy bytes")
+    }
+}
+
+impl std::error::Error for Untiled {}
+
+impl ser::Error for Untiled {
+    fn custom<M: fmt::Display>(_msg: M) -> Self {
+        Untiled
+    }
+}
+
+/// Serializes a value found at `addr`.
+struct LeafAt<'t, 'r> {
+    tiler: &'t mut Tiler<'r>,
+    addr: usize,
+}
+
+impl LeafAt<'_, '_> {
+    /// A number written from this place: it must be the next bytes of the
+    /// record, both where it sits and what it holds. (Its size need not be
+    /// checked: the next number, or the final length, would be misplaced.)
+    fn number(self, value: &[u8]) -> std::result::Result<(), Untiled> {
+        let tiler = self.tiler;
+        let at = tiler.base.wrapping_add(tiler.next);
+        let end = tiler.next + value.len();
+        if self.addr != at || tiler.bytes.get(tiler.next..end) != Some(value) {
+            return Err(Untiled);
+        }
+        tiler.next = end;
+        Ok(())
+    }
+}
+
+/// Where a value reached through a reference sits.
+fn place<V: ?Sized>(value: &V) -> usize {
+    value as *const V as *const u8 as usize
+}
+
+/// The compound forms a record can take; each element is checked at its own
+/// address.
+struct Members<'t, 'r> {
+    tiler: &'t mut Tiler<'r>,
+}
+
+impl Members<'_, '_> {
+    fn member<V: Serialize + ?Sized>(&mut self, value: &V) -> std::result::Result<(), Untiled> {
+        value.serialize(LeafAt {
+            tiler: self.tiler,
+            addr: place(value),
+        })
+    }
+}
+
+impl ser::SerializeStruct for Members<'_, '_> {
+    type Ok = ();
+    type Error = Untiled;
+
+    fn serialize_field<V: Serialize + ?Sized>(
+        &mut self,
+        _key: &'static str,
+        value: &V,
+    ) -> std::result::Result<(), Untiled> {
+        self.member(value)
+    }
+
+    fn end(self) -> std::result::Result<(), Untiled> {
+        Ok(())
+    }
+}
+
+impl ser::SerializeTuple for Members<'_, '_> {
+    type Ok = ();
+    type Error = Untiled;
+
+    fn serialize_element<V: Serialize + ?Sized>(
+        &mut self,
+        value: &V,
+    ) -> std::result::Result<(), Untiled> {
+        self.member(value)
+    }
+
+    fn end(self) -> std::result::Result<(), Untiled> {
+        Ok(())
+    }
+}
+
+impl ser::SerializeTupleStruct for Members<'_, '_> {
+    type Ok = ();
+    type Error = Untiled;
+
+    fn serialize_field<V: Serialize + ?Sized>(
+        &mut self,
+        value: &V,
+    ) -> std::result::Result<(), Untiled> {
+        self.member(value)
+    }
+
+    fn end(self) -> std::result::Result<(), Untiled> {
+        Ok(())
+    }
+}
+
+macro_rules! tiled_numbers {
+    ($($method:ident: $ty:ty;)*) => {$(
+        fn $method(self, v: $ty) -> std::result::Result<(), Untiled> {
+            self.number(&v.to_ne_bytes())
+        }
+    )*};
+}
+
+macro_rules! untiled {
+    ($($method:ident($($arg:ty),*) -> $ret:ty;)*) => {$(
+        fn $method(self, $(_: $arg),*) -> std::result::Result<$ret, Untiled> {
+            Err(Untiled)
+        }
+    )*};
+}
+
+impl<'t, 'r> Serializer for LeafAt<'t, 'r> {
+    type Ok = ();
+    type Error = Untiled;
+    type SerializeSeq = ser::Impossible<(), Untiled>;
+    type SerializeTuple = Members<'t, 'r>;
+    type SerializeTupleStruct = Members<'t, 'r>;
+    type SerializeTupleVariant = ser::Impossible<(), Untiled>;
+    type SerializeMap = ser::Impossible<(), Untiled>;
+    type SerializeStruct = Members<'t, 'r>;
+    type SerializeStructVariant = ser::Impossible<(), Untiled>;
+
+    tiled_numbers! {
+        serialize_i8: i8;
+        serialize_i16: i16;
+        serialize_i32: i32;
+        serialize_i64: i64;
+        serialize_u8: u8;
+        serialize_u16: u16;
+        serialize_u32: u32;
+        serialize_u64: u64;
+        serialize_f32: f32;
+        serialize_f64: f64;
+    }
+
+    fn serialize_newtype_struct<V: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        value: &V,
+    ) -> std::result::Result<(), Untiled> {
+        // `f16` and `Complex` are newtypes the planner gives dtypes of their
+        // own; leave them to serde.
+        if name == crate::ser::F16_NEWTYPE || name == crate::complex::COMPLEX_NEWTYPE {
+            return Err(Untiled);
+        }
+        value.serialize(LeafAt {
+            tiler: self.tiler,
+            addr: place(value),
+        })
+    }
+
+    fn serialize_tuple(self, _len: usize) -> std::result::Result<Members<'t, 'r>, Untiled> {
+        Ok(Members { tiler: self.tiler })
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> std::result::Result<Members<'t, 'r>, Untiled> {
+        Ok(Members { tiler: self.tiler })
+    }
+
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> std::result::Result<Members<'t, 'r>, Untiled> {
+        Ok(Members { tiler: self.tiler })
+    }
+
+    fn serialize_some<V: Serialize + ?Sized>(self, _: &V) -> std::result::Result<(), Untiled> {
+        Err(Untiled)
+    }
+
+    fn serialize_newtype_variant<V: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &V,
+    ) -> std::result::Result<(), Untiled> {
+        Err(Untiled)
+    }
+
+    untiled! {
+        serialize_bool(bool) -> ();
+        serialize_char(char) -> ();
+        serialize_str(&str) -> ();
+        serialize_bytes(&[u8]) -> ();
+        serialize_none() -> ();
+        serialize_unit() -> ();
+        serialize_unit_struct(&'static str) -> ();
+        serialize_unit_variant(&'static str, u32, &'static str) -> ();
+        serialize_seq(Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+        serialize_map(Option<usize>) -> Self::SerializeMap;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
+    }
+}
+
+/// Serializes a `Vec` of records as one `.npy` blob, for
+/// `#[serde(with = "serde_npy::pod")]`.
+///
+/// The blob is the same as [`crate::serialize`] writes; only the way it is
+/// made differs.
+///
+/// ```
+/// # use bytemuck::{Pod, Zeroable};
+/// use serde::{Deserialize, Serialize};
+///
+/// # #[repr(C)]
+/// # #[derive(Clone, Copy, Pod, Zeroable, Serialize, Deserialize, Debug, PartialEq)]
+/// # struct Point { x: f32, y: f32, id: u32 }
+/// #[derive(Serialize, Deserialize, Debug, PartialEq)]
+/// struct Frame {
+///     seq: u64,
+///     #[serde(with = "serde_npy::pod")]
+///     points: Vec<Point>,
+/// }
+///
+/// let frame = Frame { seq: 1, points: vec![Point { x: 0.5, y: 1.5, id: 2 }; 8] };
+/// let packed = rmp_serde::to_vec(&frame).unwrap();
+/// assert_eq!(rmp_serde::from_slice::<Frame>(&packed).unwrap(), frame);
+/// ```
+pub fn serialize<T, S>(records: &[T], serializer: S) -> std::result::Result<S::Ok, S::Error>
+where
+    T: Pod + Serialize,
+    S: Serializer,
+{
+    crate::with::with_scratch(|blob| {
+        to_vec_into(records, blob).map_err(ser::Error::custom)?;
+        serializer.serialize_bytes(blob)
+    })
+}
+
+/// Deserializes a `.npy` blob written by [`serialize`] (or
+/// [`crate::serialize`]) into a `Vec` of records.
+///
+/// Accepts borrowed and owned bytes and sequences of `u8`, as
+/// [`crate::deserialize`] does.
+pub fn deserialize<'de, T, D>(deserializer: D) -> std::result::Result<Vec<T>, D::Error>
+where
+    T: Pod + Serialize + DeserializeOwned,
+    D: Deserializer<'de>,
+{
+    deserializer.deserialize_bytes(RecordsVisitor(std::marker::PhantomData))
+}
+
+struct RecordsVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Pod + Serialize + DeserializeOwned> Visitor<'de> for RecordsVisitor<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a .npy blob (bytes or a sequence of u8)")
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> std::result::Result<Vec<T>, E> {
+        from_slice(v).map_err(E::custom)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> std::result::Result<Vec<T>, A::Error> {
+        let blob = crate::with::collect_blob(seq)?;
+        self.visit_bytes(&blob)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_rows_are_their_own_bytes() {
+        assert!(ElementLayout::of::<f32>().is_some());
+        assert!(ElementLayout::of::<[u16; 3]>().is_some());
+        assert!(ElementLayout::of::<[[i8; 2]; 2]>().is_some());
+        // Serialized by serde as a 16-byte number the planner refuses.
+        assert!(ElementLayout::of::<u128>().is_none());
+    }
+
+    #[test]
+    fn a_number_elsewhere_is_not_tiled() {
+        let pair = [1u32, 2u32];
+        let mut tiler = Tiler {
+            base: &pair as *const _ as usize,
+            bytes: bytemuck::bytes_of(&pair),
+            next: 0,
+        };
+        // The second element, checked where the first must be.
+        let leaf = LeafAt {
+            addr: &pair[1] as *const u32 as usize,
+            tiler: &mut tiler,
+        };
+        assert!(leaf.number(&2u32.to_ne_bytes()).is_err());
+    }
+}
