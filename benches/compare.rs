@@ -69,6 +69,11 @@ fn row(name: &str, t: Duration, base_name: &str, base: Duration) {
     );
 }
 
+/// Prints one row of the table in microseconds, without a ratio.
+fn row_us(name: &str, t: Duration) {
+    println!("{:<52} {:>10.3} µs", name, t.as_secs_f64() * 1e6);
+}
+
 fn memcpy_warm(buf: &mut Vec<u8>, src: &[u8]) -> usize {
     buf.clear();
     buf.extend_from_slice(src);
@@ -87,8 +92,17 @@ fn memcpy_fresh(src: &[u8]) -> Vec<u8> {
     v
 }
 
+#[repr(C)]
 #[derive(
-    Serialize, Deserialize, Clone, Copy, npyz::Serialize, npyz::Deserialize, npyz::AutoSerialize,
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    bytemuck::Pod,
+    bytemuck::Zeroable,
+    npyz::Serialize,
+    npyz::Deserialize,
+    npyz::AutoSerialize,
 )]
 struct Rec {
     x: f32,
@@ -336,11 +350,7 @@ fn main() {
             .unwrap()
             .len()
     });
-    println!(
-        "{:<52} {:>10.3} µs",
-        "serde-npy ArrayView<f32> of 64 MiB (zero-copy)",
-        view_t.as_secs_f64() * 1e6
-    );
+    row_us("serde-npy ArrayView<f32> of 64 MiB (zero-copy)", view_t);
     let be_file = {
         let mut f = file.clone();
         let at = f.windows(5).position(|w| w == b"'<f4'").unwrap();
@@ -553,6 +563,37 @@ fn main() {
         r,
         "memcpy fresh",
         rec_fresh,
+    );
+    // The same records as `bytemuck::Pod`, copied whole by `serde_npy::pod`.
+    let w = median(reps, || serde_npy::pod::to_vec(&recs).unwrap());
+    row(
+        "serde-npy pod::to_vec 4 Mi records",
+        w,
+        "memcpy fresh",
+        rec_fresh,
+    );
+    let r = median(reps, || serde_npy::pod::from_slice::<Rec>(&rfile).unwrap());
+    row(
+        "serde-npy pod::from_slice 4 Mi records",
+        r,
+        "memcpy fresh",
+        rec_fresh,
+    );
+    let v = median(reps, || {
+        let view = serde_npy::pod::view::<Rec>(&rfile).unwrap();
+        assert!(matches!(view, std::borrow::Cow::Borrowed(_)));
+        view.len()
+    });
+    row_us("serde-npy pod::view 4 Mi records (zero-copy)", v);
+    let tgt_pod_w = paired(
+        reps,
+        || memcpy_fresh(&rec_raw),
+        || serde_npy::pod::to_vec(&recs).unwrap(),
+    );
+    let tgt_pod_r = paired(
+        reps,
+        || memcpy_fresh(&rec_raw),
+        || serde_npy::pod::from_slice::<Rec>(&rfile).unwrap(),
     );
     let w = median(reps, || {
         let mut out = Vec::new();
@@ -774,14 +815,28 @@ fn main() {
             "x",
         ),
         (
-            "records write / memcpy fresh",
+            "records write, pod / memcpy fresh",
+            tgt_pod_w,
+            None,
+            1.3,
+            "x",
+        ),
+        (
+            "records read, pod / memcpy fresh",
+            tgt_pod_r,
+            None,
+            1.3,
+            "x",
+        ),
+        (
+            "records write, serde / memcpy fresh",
             tgt_rec_w,
             Some(floor_rec_w),
             1.3,
             "x",
         ),
         (
-            "records read / memcpy fresh",
+            "records read, serde / memcpy fresh",
             tgt_rec_r,
             Some(floor_rec_r),
             1.3,
