@@ -109,6 +109,11 @@
 //! reader. Everything else goes element by element through serde, with the
 //! same results.
 //!
+//! Record arrays (`Vec<Point>`) go through serde one record and one field at
+//! a time, about twice the time of copying them. With the `bytemuck` feature,
+//! `serde_npy::pod` writes and reads slices of `#[repr(C)]` `bytemuck::Pod`
+//! records as the bytes they are, at memory speed, with the same results.
+//!
 //! # Untrusted input
 //!
 //! Reading never panics and never allocates more than the input justifies: the

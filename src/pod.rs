@@ -1,13 +1,12 @@
 //! Record arrays at memory speed: slices of [`bytemuck::Pod`] types written
-//! and read as the bytes they already are.
+//! and read as the bytes they already are (with the `bytemuck` feature).
 //!
 //! serde hands a `Vec<Point>` to a format one record and one field at a time,
 //! through calls too large to inline; for 4 Mi small records that costs about
 //! twice the copy itself. A `#[repr(C)]` struct of numbers without padding is
 //! already laid out as NumPy's packed record dtype, so these functions copy
 //! the whole slice instead. The dtype still comes from the type's `Serialize`
-//! (field names, nesting, array fields), and the result is the same as the
-//! crate's [`to_vec`](crate::to_vec) and [`from_slice`](crate::from_slice).
+//! (field names, nesting, array fields).
 //!
 //! ```
 //! use bytemuck::{Pod, Zeroable};
@@ -29,25 +28,37 @@
 //! # Ok::<(), serde_npy::Error>(())
 //! ```
 //!
-//! # When the bytes are copied
+//! # Plain types
 //!
-//! The first use of a type on a thread walks one zeroed value through its
-//! `Serialize`: every number it writes must be the value's own field, passed
-//! by reference, in memory order, and together they must cover the type's
-//! every byte. That holds for `#[derive(Serialize)]` on a `#[repr(C)]` struct
-//! of numbers, nested such structs and arrays of them. On every call the
-//! first and last record are checked to serialize as the bytes they hold.
-//! Reading also needs the file's dtype and trailing axes to be exactly the
-//! type's, little-endian, in C order.
+//! The speed comes from not calling `Serialize` and `Deserialize` per
+//! record, so the results equal the crate's [`to_vec`](crate::to_vec) and
+//! [`from_slice`](crate::from_slice) for *plain* types: whose `Serialize`
+//! writes every field as stored, whatever the values, and whose
+//! `Deserialize` reads back what it wrote. `#[derive]` without serde
+//! attributes that act on values (`serialize_with`, `deserialize_with`,
+//! `skip_serializing_if`, `skip_deserializing`, `try_from`, `into`, …) gives
+//! plain types. For other types this module trusts memory: records are
+//! written as their bytes, and read without running `Deserialize` (so a
+//! validating `Deserialize` is not run either).
 //!
-//! Anything else (a `#[serde(serialize_with)]` field, a skipped field, a
-//! big-endian or reordered file, a big-endian host) goes through serde
-//! record by record, with the same result.
+//! What is checked, so that a type that is not plain usually takes the serde
+//! path instead:
+//! - on a type's first use on a thread, a zeroed value walked through its
+//!   `Serialize` must write every number from the value's own field, by
+//!   reference, in memory order, covering every byte. A `serialize_with` or
+//!   skipped field, a reordered or hand-written `Serialize`, `f16` and
+//!   `Complex` fields all fail this and go through serde;
+//! - on every call, the first and last record must serialize as the bytes
+//!   they hold (records in between are not checked);
+//! - reading needs the file's dtype and trailing axes to be exactly the
+//!   type's, little-endian, in C order. Other files (big-endian, reordered or
+//!   padded fields, Fortran order) go through serde, and incompatible ones
+//!   get serde's error.
 //!
-//! Two differences remain, both from skipping serde per record: a
-//! `Deserialize` that validates values is not run on the copied records, and
-//! an empty slice is written with the type's dtype rather than serde's
-//! `<f8` (an empty sequence carries no element type).
+//! Big-endian hosts always take the serde path. An empty slice whose type
+//! passes the check is written with the type's dtype and trailing axes
+//! (`[u16; 3]`: `'<u2'`, shape `(0, 3)`), where serde, which sees no element,
+//! writes `'<f8'`, shape `(0,)`.
 
 use std::any::TypeId;
 use std::borrow::Cow;
@@ -67,9 +78,8 @@ use crate::header::{Header, Preamble};
 
 /// Serializes `records` as a complete `.npy` file, copying their bytes.
 ///
-/// The same bytes as [`crate::to_vec`], in one allocation of exactly the
-/// output size; see the [module docs](self) for when the bytes are copied
-/// whole and when records go through serde one by one.
+/// For plain types, the same bytes as [`crate::to_vec`] (see the
+/// [module docs](self)), in one allocation of exactly the output size.
 pub fn to_vec<T: Pod + Serialize>(records: &[T]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     to_vec_into(records, &mut out)?;
@@ -89,11 +99,11 @@ fn to_vec_into<T: Pod + Serialize>(records: &[T], out: &mut Vec<u8>) -> Result<(
     Ok(())
 }
 
-/// Serializes `records` as a complete `.npy` file into `writer`, handing it
-/// the records' bytes in one `write_all`.
+/// Serializes `records` as a complete `.npy` file into `writer`.
 ///
-/// See [`to_vec`]. On error, part of the output may already have been
-/// written.
+/// See [`to_vec`]. When the bytes are copied, `writer` gets the records in
+/// one `write_all`, unbuffered. On error, part of the output may already
+/// have been written.
 pub fn to_writer<W: Write, T: Pod + Serialize>(mut writer: W, records: &[T]) -> Result<()> {
     let Some((preamble, data)) = prepare(records) else {
         return crate::to_writer(writer, records);
@@ -124,11 +134,13 @@ fn prepare<T: Pod + Serialize>(records: &[T]) -> Option<(Preamble, &[u8])> {
 
 /// Deserializes a `.npy` file into a `Vec` of records, copying their bytes.
 ///
-/// The same result as [`crate::from_slice::<Vec<T>>`](crate::from_slice)
-/// when the file holds exactly `T`'s dtype; any other file, such as a
-/// big-endian one or one with fields in another order, is read through serde
-/// (and an incompatible one refused with its error). Trailing bytes after
-/// the data are ignored, as by [`crate::from_slice`].
+/// For plain types, the same result as
+/// [`crate::from_slice::<Vec<T>>`](crate::from_slice) (see the
+/// [module docs](self)). `T: Serialize` is needed for the dtype the file is
+/// compared with; a file of another dtype, such as a big-endian one or one
+/// with fields in another order, is read through serde (and an incompatible
+/// one refused with serde's error). Trailing bytes after the data are
+/// ignored, as by [`crate::from_slice`].
 ///
 /// ```
 /// # use bytemuck::{Pod, Zeroable};
@@ -152,8 +164,9 @@ pub fn from_slice<T: Pod + Serialize + DeserializeOwned>(bytes: &[u8]) -> Result
 /// Reads a `.npy` file's records in place when its data is aligned for `T`,
 /// and copies them otherwise.
 ///
-/// `Cow::Borrowed` costs no copy, whatever the file's size; a file that
-/// needs reading through serde (see [`from_slice`]) comes back owned.
+/// `Cow::Borrowed` costs no copy, whatever the file's size. Misaligned data
+/// is copied, and a file that needs reading through serde (see
+/// [`from_slice`]) is decoded; both come back `Cow::Owned`.
 ///
 /// ```
 /// let bytes = serde_npy::to_vec(&vec![[1u16, 2, 3]; 4])?;
@@ -217,20 +230,25 @@ impl ElementLayout {
     /// `T`'s layout, when its bytes are its `.npy` element on this host.
     fn of<T: Pod + Serialize>() -> Option<Rc<ElementLayout>> {
         let id = TypeId::of::<T>();
-        let known = LEARNT.with(|learnt| {
-            let learnt = learnt.borrow();
-            learnt
-                .iter()
-                .find(|(t, _)| *t == id)
-                .map(|(_, l)| l.clone())
-        });
+        // `try_with`: during thread teardown the cache may be gone; learn
+        // again rather than panic.
+        let known = LEARNT
+            .try_with(|learnt| {
+                let learnt = learnt.borrow();
+                learnt
+                    .iter()
+                    .find(|(t, _)| *t == id)
+                    .map(|(_, l)| l.clone())
+            })
+            .ok()
+            .flatten();
         if let Some(layout) = known {
             return layout;
         }
         // Not borrowed while `T`'s `Serialize` runs, which may use this
         // module itself.
         let layout = Self::learn::<T>().map(Rc::new);
-        LEARNT.with(|learnt| learnt.borrow_mut().push((id, layout.clone())));
+        let _ = LEARNT.try_with(|learnt| learnt.borrow_mut().push((id, layout.clone())));
         layout
     }
 

@@ -77,19 +77,26 @@ thread_local! {
 /// Buffers larger than this are freed after use rather than kept per thread.
 const SCRATCH_KEEP: usize = 16 << 20;
 
-/// Runs `f` with the thread's scratch buffer, or a fresh one when it is in
-/// use (a `with` field nested inside another's serialization).
+/// Runs `f` with the thread's scratch buffer. A `with` field nested inside
+/// another's serialization finds it taken and starts from an empty one.
 pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => {
-            let r = f(&mut buf);
-            if buf.capacity() > SCRATCH_KEEP {
-                *buf = Vec::new();
+    // Taken out of the cell while `f` runs, and `try_with` so that a thread
+    // being torn down (a `with` field serialized from another thread-local's
+    // `Drop`) gets a fresh buffer instead of a panic.
+    let mut buf = SCRATCH
+        .try_with(|cell| cell.try_borrow_mut().map(|mut b| std::mem::take(&mut *b)))
+        .ok()
+        .and_then(|taken| taken.ok())
+        .unwrap_or_default();
+    let r = f(&mut buf);
+    if buf.capacity() <= SCRATCH_KEEP {
+        let _ = SCRATCH.try_with(|cell| {
+            if let Ok(mut slot) = cell.try_borrow_mut() {
+                *slot = buf;
             }
-            r
-        }
-        Err(_) => f(&mut Vec::new()),
-    })
+        });
+    }
+    r
 }
 
 /// Serializes a byte slice with `serialize_bytes`.

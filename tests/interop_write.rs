@@ -26,6 +26,14 @@ impl Writer {
         self.write(name, value, false, false)
     }
 
+    /// Records written by `serde_npy::pod`, which must be serde's bytes.
+    fn pod_case<T: bytemuck::Pod + Serialize>(&mut self, name: &str, records: &[T]) {
+        let bytes = serde_npy::pod::to_vec(records).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let by_serde = serde_npy::to_vec(records).unwrap();
+        assert_eq!(bytes, by_serde, "{name}: pod and serde differ");
+        self.case(name, &records)
+    }
+
     fn write<T: Serialize>(&mut self, name: &str, value: &T, shaped: bool, f16: bool) {
         let bytes = serde_npy::to_vec(value).unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut streamed = Vec::new();
@@ -95,6 +103,21 @@ struct Unicode {
 struct Latin1 {
     #[serde(rename = "é\u{a0}x")]
     e: u8,
+}
+
+#[repr(C)]
+#[derive(Serialize, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct PodInner {
+    a: i16,
+    b: u16,
+}
+
+#[repr(C)]
+#[derive(Serialize, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct PodPoint {
+    pos: [f32; 3],
+    inner: PodInner,
+    id: u32,
 }
 
 /// A record with `n` fields, enough for a format 2.0 header.
@@ -296,6 +319,20 @@ fn write_interop_cases() {
         }],
     );
     w.case("records_latin1_v1", &vec![Latin1 { e: 1 }]);
+    w.pod_case(
+        "records_pod",
+        &(0..4)
+            .map(|i| PodPoint {
+                pos: [i as f32, 0.5, -1.0],
+                inner: PodInner {
+                    a: -(i as i16),
+                    b: 60000,
+                },
+                id: i,
+            })
+            .collect::<Vec<_>>(),
+    );
+    w.pod_case("rows_pod", &[[1u16, 2, 3], [4, 5, 6]]);
     w.case("records_wide_v2", &vec![Wide(4000)]);
     assert!(w.names.len() > 50);
 }

@@ -438,3 +438,47 @@ fn the_with_helper_embeds_the_same_blob() {
         .points
         .is_empty());
 }
+
+struct WritesOnDrop;
+
+static WRITTEN_ON_DROP: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl Drop for WritesOnDrop {
+    fn drop(&mut self) {
+        // Runs while the thread's other thread-locals may be gone.
+        let records = points(3);
+        let bytes = serde_npy::pod::to_vec(&records).unwrap();
+        let frame = Frame {
+            seq: 1,
+            points: records,
+        };
+        let json = serde_json::to_string(&frame).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Frame>(&json).unwrap().points.len(),
+            3
+        );
+        WRITTEN_ON_DROP.fetch_add(bytes.len(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+thread_local! {
+    static ON_DROP: WritesOnDrop = const { WritesOnDrop };
+}
+
+#[test]
+fn works_while_a_thread_is_torn_down() {
+    std::thread::spawn(|| {
+        // Thread-locals are destroyed in the reverse order of first use:
+        // this crate's caches go first, then `ON_DROP` writes.
+        ON_DROP.with(|_| {});
+        serde_npy::pod::to_vec(&points(1)).unwrap();
+        let frame = Frame {
+            seq: 0,
+            points: points(1),
+        };
+        serde_json::to_string(&frame).unwrap();
+    })
+    .join()
+    .unwrap();
+    assert!(WRITTEN_ON_DROP.load(std::sync::atomic::Ordering::SeqCst) > 0);
+}
