@@ -64,17 +64,19 @@ use std::any::TypeId;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::mem::size_of;
 use std::rc::Rc;
 
 use bytemuck::Pod;
-use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, Visitor};
 use serde::ser::{self, Serialize, Serializer};
 
+use crate::de::{Transient, View};
 use crate::dtype::Dtype;
-use crate::error::Result;
-use crate::header::{Header, Preamble};
+use crate::error::{Error, Result};
+use crate::header::{read_full, Header, Preamble, ReadOptions};
+use crate::stream::StreamDeserializer;
 
 /// Serializes `records` as a complete `.npy` file, copying their bytes.
 ///
@@ -184,10 +186,7 @@ pub fn view<T: Pod + Serialize + DeserializeOwned>(bytes: &[u8]) -> Result<Cow<'
 
 /// The records of `data`, when the file's element is exactly `T`.
 fn copy_free<'a, T: Pod + Serialize>(header: &Header, data: &'a [u8]) -> Option<Cow<'a, [T]>> {
-    let layout = ElementLayout::of::<T>()?;
-    let (_, axes) = header.shape.split_first()?;
-    let c_order = !header.fortran_order || axes.is_empty();
-    if header.dtype != layout.dtype || axes != layout.axes || !c_order {
+    if !ElementLayout::of::<T>()?.fits(header) {
         return None;
     }
     // The deserializer checked that `data` holds shape × itemsize bytes, and
@@ -196,9 +195,74 @@ fn copy_free<'a, T: Pod + Serialize>(header: &Header, data: &'a [u8]) -> Option<
         Ok(records) => Cow::Borrowed(records),
         Err(_) => Cow::Owned(copy_records(data)),
     };
-    let faithful = records.first().map_or(true, holds_own_bytes)
-        && records.last().map_or(true, holds_own_bytes);
-    faithful.then_some(records)
+    ends_hold_own_bytes(&records).then_some(records)
+}
+
+/// The first and last record are checked on every call: a type that passed
+/// on a zeroed value may still write other values than it holds.
+fn ends_hold_own_bytes<T: Pod + Serialize>(records: &[T]) -> bool {
+    records.first().map_or(true, holds_own_bytes) && records.last().map_or(true, holds_own_bytes)
+}
+
+/// Reads a `.npy` file's records from `reader`, copying their bytes, and
+/// leaves it just after the data.
+///
+/// [`from_slice`] for a stream: the records are read straight into the
+/// `Vec`, which grows as data arrives (never by what the header claims), and
+/// other files are read through serde as by [`crate::from_reader`].
+///
+/// ```
+/// # use std::io::Cursor;
+/// let mut stream = Cursor::new(serde_npy::to_vec(&vec![[0.5f32, 1.5]; 3])?);
+/// let rows: Vec<[f32; 2]> = serde_npy::pod::from_reader(&mut stream)?;
+/// assert_eq!(rows, [[0.5, 1.5]; 3]);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
+pub fn from_reader<R: Read, T: Pod + Serialize + DeserializeOwned>(
+    mut reader: R,
+) -> Result<Vec<T>> {
+    let opts = ReadOptions::default();
+    let header = Header::from_reader_with(&mut reader, &opts)?;
+    let len = header.data_len()?;
+    opts.check_decode(&header, len)?;
+    let fits = ElementLayout::of::<T>().map_or(false, |layout| layout.fits(&header));
+    if !fits {
+        return Vec::<T>::deserialize(StreamDeserializer::new(reader, &header, len));
+    }
+    // `fits`: the data is a whole number of `T`s.
+    let records = read_records::<R, T>(&mut reader, len / size_of::<T>())?;
+    if ends_hold_own_bytes(&records) {
+        return Ok(records);
+    }
+    Vec::<T>::deserialize(View::top(
+        &header,
+        bytemuck::cast_slice(&records),
+        Transient,
+    ))
+}
+
+/// Reads `count` records, growing the `Vec` only as data arrives.
+fn read_records<R: Read, T: Pod>(reader: &mut R, count: usize) -> Result<Vec<T>> {
+    const CHUNK_BYTES: usize = 1 << 20;
+    let chunk = (CHUNK_BYTES / size_of::<T>()).max(1);
+    let mut records: Vec<T> = Vec::with_capacity(count.min(chunk));
+    while records.len() < count {
+        let filled = records.len();
+        let want = (count - filled).min(chunk.max(filled));
+        records.resize(filled + want, T::zeroed());
+        let dst = bytemuck::cast_slice_mut(&mut records[filled..]);
+        if let Err(e) = read_full(reader, dst, "array data") {
+            return Err(match e {
+                Error::UnexpectedEof { found, .. } => Error::UnexpectedEof {
+                    what: "array data",
+                    expected: (count * size_of::<T>()) as u64,
+                    found: (filled * size_of::<T>()) as u64 + found,
+                },
+                e => e,
+            });
+        }
+    }
+    Ok(records)
 }
 
 /// Copies whole records out of `data`, whose length is a multiple of
@@ -227,6 +291,16 @@ thread_local! {
 }
 
 impl ElementLayout {
+    /// Whether an array described by `header` is exactly a sequence of
+    /// elements of this layout, in memory order.
+    fn fits(&self, header: &Header) -> bool {
+        let Some((_, axes)) = header.shape.split_first() else {
+            return false;
+        };
+        let c_order = !header.fortran_order || axes.is_empty();
+        header.dtype == self.dtype && axes == self.axes && c_order
+    }
+
     /// `T`'s layout, when its bytes are its `.npy` element on this host.
     fn of<T: Pod + Serialize>() -> Option<Rc<ElementLayout>> {
         let id = TypeId::of::<T>();

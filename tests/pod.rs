@@ -86,6 +86,8 @@ where
     assert!(same_bytes(&back, &records));
     let through_serde: Vec<T> = serde_npy::from_slice(&by_pod).unwrap();
     assert!(same_bytes(&through_serde, &records));
+    let streamed: Vec<T> = serde_npy::pod::from_reader(&by_pod[..]).unwrap();
+    assert!(same_bytes(&streamed, &records));
 }
 
 #[test]
@@ -138,6 +140,9 @@ fn records_are_copied_not_walked() {
     assert!(n >= records.len(), "the serde path walks every record");
 
     let (back, n) = walks(|| serde_npy::pod::from_slice::<Counted>(&bytes).unwrap());
+    assert_eq!(back, records);
+    assert!(n <= 6, "walked {n} records");
+    let (back, n) = walks(|| serde_npy::pod::from_reader::<_, Counted>(&bytes[..]).unwrap());
     assert_eq!(back, records);
     assert!(n <= 6, "walked {n} records");
 }
@@ -237,9 +242,19 @@ fn records_that_are_not_their_bytes_go_through_serde() {
             id: Negated(0),
         },
     ];
+    let bytes = serde_npy::pod::to_vec(&n).unwrap();
+    assert_eq!(bytes, serde_npy::to_vec(&n).unwrap());
+    // Read back, the first record holds 5 but serializes as -5: serde reads
+    // it, as `Negated(-5)`.
+    let by_serde = serde_npy::from_slice::<Vec<InPlace>>(&bytes).unwrap();
+    assert_eq!(by_serde[0].id, Negated(5u32.wrapping_neg()));
     assert_eq!(
-        serde_npy::pod::to_vec(&n).unwrap(),
-        serde_npy::to_vec(&n).unwrap()
+        serde_npy::pod::from_slice::<InPlace>(&bytes).unwrap(),
+        by_serde
+    );
+    assert_eq!(
+        serde_npy::pod::from_reader::<_, InPlace>(&bytes[..]).unwrap(),
+        by_serde
     );
     // Equal fields in the first and last record: only the order tells.
     let s = vec![
@@ -332,6 +347,10 @@ fn other_files_are_read_through_serde() {
             serde_npy::pod::from_slice::<Point>(file).unwrap(),
             serde_npy::from_slice::<Vec<Point>>(file).unwrap()
         );
+        assert_eq!(
+            serde_npy::pod::from_reader::<_, Point>(&file[..]).unwrap(),
+            want
+        );
     }
 
     // Fortran order: rows are read transposed back into C order.
@@ -378,6 +397,28 @@ fn views_borrow_aligned_data_and_copy_the_rest() {
     let view = serde_npy::pod::view::<Nested>(misaligned).unwrap();
     assert!(matches!(view, Cow::Owned(_)));
     assert_eq!(*view, want[..]);
+}
+
+#[test]
+fn streams_read_one_array_at_a_time_and_stop_short_with_serdes_error() {
+    let mut stream = serde_npy::pod::to_vec(&points(3)).unwrap();
+    stream.extend(serde_npy::pod::to_vec(&nested(2)).unwrap());
+    let mut reader = &stream[..];
+    let first: Vec<Point> = serde_npy::pod::from_reader(&mut reader).unwrap();
+    let second: Vec<Nested> = serde_npy::pod::from_reader(&mut reader).unwrap();
+    assert!(same_bytes(&first, &points(3)));
+    assert_eq!(second, nested(2));
+    assert!(reader.is_empty());
+
+    // Large enough to be read in several windows.
+    let many = serde_npy::pod::to_vec(&points(200_000)).unwrap();
+    let back: Vec<Point> = serde_npy::pod::from_reader(&many[..]).unwrap();
+    assert!(same_bytes(&back, &points(200_000)));
+    for cut in [many.len() - 1, many.len() - 16 * 70_000 - 5, 200] {
+        let ours = serde_npy::pod::from_reader::<_, Point>(&many[..cut]).unwrap_err();
+        let serdes = serde_npy::from_reader::<_, Vec<Point>>(&many[..cut]).unwrap_err();
+        assert_eq!(ours.to_string(), serdes.to_string());
+    }
 }
 
 #[test]
