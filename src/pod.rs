@@ -225,7 +225,7 @@ pub fn from_reader<R: Read, T: Pod + Serialize + DeserializeOwned>(
     let header = Header::from_reader_with(&mut reader, &opts)?;
     let len = header.data_len()?;
     opts.check_decode(&header, len)?;
-    let fits = ElementLayout::of::<T>().map_or(false, |layout| layout.fits(&header));
+    let fits = ElementLayout::of::<T>().is_some_and(|layout| layout.fits(&header));
     if !fits {
         return Vec::<T>::deserialize(StreamDeserializer::new(reader, &header, len));
     }
@@ -376,6 +376,9 @@ impl fmt::Display for Untiled {
 
 impl std::error::Error for Untiled {}
 
+/// What each step of the walk returns.
+type Tiled = std::result::Result<(), Untiled>;
+
 impl ser::Error for Untiled {
     fn custom<M: fmt::Display>(_msg: M) -> Self {
         Untiled
@@ -392,7 +395,7 @@ impl LeafAt<'_, '_> {
     /// A number written from this place: it must be the next bytes of the
     /// record, both where it sits and what it holds. (Its size need not be
     /// checked: the next number, or the final length, would be misplaced.)
-    fn number(self, value: &[u8]) -> std::result::Result<(), Untiled> {
+    fn number(self, value: &[u8]) -> Tiled {
         let tiler = self.tiler;
         let at = tiler.base.wrapping_add(tiler.next);
         let end = tiler.next + value.len();
@@ -416,7 +419,7 @@ struct Members<'t, 'r> {
 }
 
 impl Members<'_, '_> {
-    fn member<V: Serialize + ?Sized>(&mut self, value: &V) -> std::result::Result<(), Untiled> {
+    fn member<V: Serialize + ?Sized>(&mut self, value: &V) -> Tiled {
         value.serialize(LeafAt {
             tiler: self.tiler,
             addr: place(value),
@@ -428,15 +431,11 @@ impl ser::SerializeStruct for Members<'_, '_> {
     type Ok = ();
     type Error = Untiled;
 
-    fn serialize_field<V: Serialize + ?Sized>(
-        &mut self,
-        _key: &'static str,
-        value: &V,
-    ) -> std::result::Result<(), Untiled> {
+    fn serialize_field<V: Serialize + ?Sized>(&mut self, _key: &'static str, value: &V) -> Tiled {
         self.member(value)
     }
 
-    fn end(self) -> std::result::Result<(), Untiled> {
+    fn end(self) -> Tiled {
         Ok(())
     }
 }
@@ -445,14 +444,11 @@ impl ser::SerializeTuple for Members<'_, '_> {
     type Ok = ();
     type Error = Untiled;
 
-    fn serialize_element<V: Serialize + ?Sized>(
-        &mut self,
-        value: &V,
-    ) -> std::result::Result<(), Untiled> {
+    fn serialize_element<V: Serialize + ?Sized>(&mut self, value: &V) -> Tiled {
         self.member(value)
     }
 
-    fn end(self) -> std::result::Result<(), Untiled> {
+    fn end(self) -> Tiled {
         Ok(())
     }
 }
@@ -461,21 +457,18 @@ impl ser::SerializeTupleStruct for Members<'_, '_> {
     type Ok = ();
     type Error = Untiled;
 
-    fn serialize_field<V: Serialize + ?Sized>(
-        &mut self,
-        value: &V,
-    ) -> std::result::Result<(), Untiled> {
+    fn serialize_field<V: Serialize + ?Sized>(&mut self, value: &V) -> Tiled {
         self.member(value)
     }
 
-    fn end(self) -> std::result::Result<(), Untiled> {
+    fn end(self) -> Tiled {
         Ok(())
     }
 }
 
 macro_rules! tiled_numbers {
     ($($method:ident: $ty:ty;)*) => {$(
-        fn $method(self, v: $ty) -> std::result::Result<(), Untiled> {
+        fn $method(self, v: $ty) -> Tiled {
             self.number(&v.to_ne_bytes())
         }
     )*};
@@ -517,7 +510,7 @@ impl<'t, 'r> Serializer for LeafAt<'t, 'r> {
         self,
         name: &'static str,
         value: &V,
-    ) -> std::result::Result<(), Untiled> {
+    ) -> Tiled {
         // `f16` and `Complex` are newtypes the planner gives dtypes of their
         // own; leave them to serde.
         if name == crate::ser::F16_NEWTYPE || name == crate::complex::COMPLEX_NEWTYPE {
@@ -549,7 +542,7 @@ impl<'t, 'r> Serializer for LeafAt<'t, 'r> {
         Ok(Members { tiler: self.tiler })
     }
 
-    fn serialize_some<V: Serialize + ?Sized>(self, _: &V) -> std::result::Result<(), Untiled> {
+    fn serialize_some<V: Serialize + ?Sized>(self, _: &V) -> Tiled {
         Err(Untiled)
     }
 
@@ -559,7 +552,7 @@ impl<'t, 'r> Serializer for LeafAt<'t, 'r> {
         _: u32,
         _: &'static str,
         _: &V,
-    ) -> std::result::Result<(), Untiled> {
+    ) -> Tiled {
         Err(Untiled)
     }
 
