@@ -285,7 +285,8 @@ struct ElementLayout {
 
 thread_local! {
     /// Layouts already learnt, by type. Learning plans a zeroed value and
-    /// walks it through serde, about 3 µs: ten times an O(1) view.
+    /// walks it through serde, about a microsecond: half of what a view of
+    /// records costs without it (3.2 µs to 2.0 µs in the benchmark).
     static LEARNT: RefCell<Vec<(TypeId, Option<Rc<ElementLayout>>)>> =
         const { RefCell::new(Vec::new()) };
 }
