@@ -91,6 +91,20 @@ where
 }
 
 #[test]
+fn plain_types_are_copied_and_others_are_not() {
+    assert!(serde_npy::pod::copies::<Point>());
+    assert!(serde_npy::pod::copies::<Nested>());
+    assert!(serde_npy::pod::copies::<[[i8; 2]; 2]>());
+    assert!(serde_npy::pod::copies::<f64>());
+    assert!(!serde_npy::pod::copies::<Swapped>());
+    assert!(!serde_npy::pod::copies::<Skipping>());
+    assert!(!serde_npy::pod::copies::<Transformed>());
+    assert!(!serde_npy::pod::copies::<Wide>());
+    // Its zeroed value serializes as its bytes: only the records tell.
+    assert!(serde_npy::pod::copies::<InPlace>());
+}
+
+#[test]
 fn records_rows_and_numbers_match_serde() {
     same_as_serde(points(1));
     same_as_serde(points(1000));
