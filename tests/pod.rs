@@ -3,6 +3,8 @@
 //! certain.
 #![cfg(feature = "bytemuck")]
 
+mod common;
+
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt::Debug;
@@ -536,4 +538,53 @@ fn works_while_a_thread_is_torn_down() {
     .join()
     .unwrap();
     assert!(WRITTEN_ON_DROP.load(std::sync::atomic::Ordering::SeqCst) > 0);
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable, Serialize, Deserialize)]
+struct Simple {
+    x: f32,
+    y: [u16; 2],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable, Serialize, Deserialize)]
+struct Four {
+    a: f64,
+    b: f64,
+    c: f64,
+    d: f64,
+}
+
+/// A NumPy-made fixture: read in place and streamed as serde reads it, and
+/// written back as `np.save` wrote it.
+fn numpy_file_through_pod<T>(name: &str)
+where
+    T: Pod + Serialize + DeserializeOwned + PartialEq + Debug,
+{
+    let file = common::npy(name);
+    let by_serde: Vec<T> = serde_npy::from_slice(&file).unwrap();
+    // `Vec<u8>` allocations are aligned for `f64`, and NumPy aligns the data
+    // to 64 bytes within the file.
+    let view = serde_npy::pod::view::<T>(&file).unwrap();
+    assert!(matches!(view, Cow::Borrowed(_)), "{name}: copied");
+    assert_eq!(*view, by_serde[..], "{name}");
+    assert_eq!(
+        serde_npy::pod::from_reader::<_, T>(&file[..]).unwrap(),
+        by_serde,
+        "{name}"
+    );
+    assert_eq!(serde_npy::pod::to_vec(&by_serde).unwrap(), file, "{name}");
+}
+
+#[test]
+fn numpy_files_read_in_place_and_write_back_byte_for_byte() {
+    numpy_file_through_pod::<Simple>("struct_simple");
+    numpy_file_through_pod::<Simple>("e5");
+    numpy_file_through_pod::<Four>("x1_growth_boundary");
+    // NumPy keeps the dtype of an empty record array; so does `pod`, where
+    // serde sees no element to take it from.
+    numpy_file_through_pod::<Simple>("struct_simple_empty");
+    numpy_file_through_pod::<[f32; 3]>("fortran_row_vector_f4");
+    numpy_file_through_pod::<[f32; 3]>("fortran_empty_0x3");
 }
