@@ -112,7 +112,8 @@
 //! Record arrays (`Vec<Point>`) go through serde one record and one field at
 //! a time, about twice the time of copying them. With the `bytemuck` feature,
 //! `serde_npy::pod` writes and reads slices of `#[repr(C)]` `bytemuck::Pod`
-//! records as the bytes they are, at memory speed, with the same results.
+//! records as the bytes they are, at memory speed, with the same results for
+//! plain derived types.
 //!
 //! # Untrusted input
 //!

@@ -103,9 +103,9 @@ fn to_vec_into<T: Pod + Serialize>(records: &[T], out: &mut Vec<u8>) -> Result<(
 
 /// Serializes `records` as a complete `.npy` file into `writer`.
 ///
-/// See [`to_vec`]. When the bytes are copied, `writer` gets the records in
-/// one `write_all`, unbuffered. On error, part of the output may already
-/// have been written.
+/// See [`to_vec`]. When the bytes are copied, `writer` gets two unbuffered
+/// `write_all` calls, the header and then all the records. On error, part of
+/// the output may already have been written.
 pub fn to_writer<W: Write, T: Pod + Serialize>(mut writer: W, records: &[T]) -> Result<()> {
     let Some((preamble, data)) = prepare(records) else {
         return crate::to_writer(writer, records);

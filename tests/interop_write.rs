@@ -26,14 +26,6 @@ impl Writer {
         self.write(name, value, false, false)
     }
 
-    /// Records written by `serde_npy::pod`, which must be serde's bytes.
-    fn pod_case<T: bytemuck::Pod + Serialize>(&mut self, name: &str, records: &[T]) {
-        let bytes = serde_npy::pod::to_vec(records).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let by_serde = serde_npy::to_vec(records).unwrap();
-        assert_eq!(bytes, by_serde, "{name}: pod and serde differ");
-        self.case(name, &records)
-    }
-
     fn write<T: Serialize>(&mut self, name: &str, value: &T, shaped: bool, f16: bool) {
         let bytes = serde_npy::to_vec(value).unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut streamed = Vec::new();
@@ -103,21 +95,6 @@ struct Unicode {
 struct Latin1 {
     #[serde(rename = "é\u{a0}x")]
     e: u8,
-}
-
-#[repr(C)]
-#[derive(Serialize, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct PodInner {
-    a: i16,
-    b: u16,
-}
-
-#[repr(C)]
-#[derive(Serialize, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct PodPoint {
-    pos: [f32; 3],
-    inner: PodInner,
-    id: u32,
 }
 
 /// A record with `n` fields, enough for a format 2.0 header.
@@ -319,7 +296,42 @@ fn write_interop_cases() {
         }],
     );
     w.case("records_latin1_v1", &vec![Latin1 { e: 1 }]);
-    w.pod_case(
+    #[cfg(feature = "bytemuck")]
+    pod_cases(&mut w);
+    w.case("records_wide_v2", &vec![Wide(4000)]);
+    assert!(w.names.len() > 50);
+}
+
+#[cfg(feature = "bytemuck")]
+#[repr(C)]
+#[derive(Serialize, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct PodInner {
+    a: i16,
+    b: u16,
+}
+
+#[cfg(feature = "bytemuck")]
+#[repr(C)]
+#[derive(Serialize, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct PodPoint {
+    pos: [f32; 3],
+    inner: PodInner,
+    id: u32,
+}
+
+/// Records written by `serde_npy::pod`, which must be serde's bytes.
+#[cfg(feature = "bytemuck")]
+fn pod_case<T: bytemuck::Pod + Serialize>(w: &mut Writer, name: &str, records: &[T]) {
+    let bytes = serde_npy::pod::to_vec(records).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let by_serde = serde_npy::to_vec(records).unwrap();
+    assert_eq!(bytes, by_serde, "{name}: pod and serde differ");
+    w.case(name, &records)
+}
+
+#[cfg(feature = "bytemuck")]
+fn pod_cases(w: &mut Writer) {
+    pod_case(
+        w,
         "records_pod",
         &(0..4)
             .map(|i| PodPoint {
@@ -332,7 +344,5 @@ fn write_interop_cases() {
             })
             .collect::<Vec<_>>(),
     );
-    w.pod_case("rows_pod", &[[1u16, 2, 3], [4, 5, 6]]);
-    w.case("records_wide_v2", &vec![Wide(4000)]);
-    assert!(w.names.len() > 50);
+    pod_case(w, "rows_pod", &[[1u16, 2, 3], [4, 5, 6]]);
 }

@@ -121,12 +121,28 @@ thread_local! {
     static WALKS: Cell<usize> = const { Cell::new(0) };
 }
 
-/// A faithful hand-written `Serialize` that counts its calls.
+/// Faithful hand-written `Serialize` and `Deserialize` that count their
+/// calls.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
 struct Counted {
     a: u32,
     b: f32,
+}
+
+#[derive(Deserialize)]
+#[serde(rename = "Counted")]
+struct CountedFields {
+    a: u32,
+    b: f32,
+}
+
+impl<'de> Deserialize<'de> for Counted {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        WALKS.with(|w| w.set(w.get() + 1));
+        let CountedFields { a, b } = CountedFields::deserialize(d)?;
+        Ok(Counted { a, b })
+    }
 }
 
 impl Serialize for Counted {
@@ -155,12 +171,16 @@ fn records_are_copied_not_walked() {
     let (_, n) = walks(|| serde_npy::to_vec(&records).unwrap());
     assert!(n >= records.len(), "the serde path walks every record");
 
+    // Reading walks the first and last record's `Serialize`, and never
+    // runs `Deserialize`.
     let (back, n) = walks(|| serde_npy::pod::from_slice::<Counted>(&bytes).unwrap());
     assert_eq!(back, records);
     assert!(n <= 6, "walked {n} records");
     let (back, n) = walks(|| serde_npy::pod::from_reader::<_, Counted>(&bytes[..]).unwrap());
     assert_eq!(back, records);
     assert!(n <= 6, "walked {n} records");
+    let (_, n) = walks(|| serde_npy::from_slice::<Vec<Counted>>(&bytes).unwrap());
+    assert!(n >= records.len(), "the serde path reads every record");
 }
 
 #[test]
@@ -375,10 +395,15 @@ fn other_files_are_read_through_serde() {
         .flat_map(|v| v.to_le_bytes())
         .collect();
     let file = npy("'<u2'", vec![2, 3], true, &data);
+    let rows = [[1u16, 2, 3], [4, 5, 6]];
+    assert_eq!(serde_npy::pod::from_slice::<[u16; 3]>(&file).unwrap(), rows);
     assert_eq!(
-        serde_npy::pod::from_slice::<[u16; 3]>(&file).unwrap(),
-        [[1, 2, 3], [4, 5, 6]]
+        serde_npy::pod::from_reader::<_, [u16; 3]>(&file[..]).unwrap(),
+        rows
     );
+    let view = serde_npy::pod::view::<[u16; 3]>(&file).unwrap();
+    assert!(matches!(view, Cow::Owned(_)));
+    assert_eq!(*view, rows);
 
     // A file of another shape or type is refused with serde's error.
     let file = serde_npy::to_vec(&vec![[1u16, 2]; 3]).unwrap();
@@ -404,7 +429,7 @@ fn views_borrow_aligned_data_and_copy_the_rest() {
     assert_eq!(*view, want[..]);
 
     let mut shifted = vec![0u8; bytes.len() + 1];
-    let misaligned = if aligned.as_ptr() as usize % 8 == 0 {
+    let misaligned = if shifted.as_ptr() as usize % 8 == 0 {
         &mut shifted[1..]
     } else {
         &mut shifted[..bytes.len()]
