@@ -293,6 +293,32 @@ fn from_reader_data_buffer_grows_with_the_data() {
     );
 }
 
+#[cfg(feature = "bytemuck")]
+#[test]
+fn pod_reads_allocate_only_what_arrives() {
+    // Records matching the type's layout take the copying path.
+    let bytes = npy("'<f8'", "(1000000000000,)", &[0; 8]);
+    let paths = [
+        measure(|| serde_npy::pod::from_slice::<f64>(&bytes).is_ok()),
+        measure(|| serde_npy::pod::view::<f64>(&bytes).is_ok()),
+    ];
+    for (ok, peak) in paths {
+        assert!(!ok);
+        assert!(peak <= MAX_FIXED, "peak {peak}");
+    }
+    let (ok, peak) = measure(|| serde_npy::pod::from_reader::<_, f64>(&bytes[..]).is_ok());
+    assert!(!ok);
+    assert!(peak <= READER_FIXED, "peak {peak}");
+
+    // The claim is 8 TB; 3 MiB arrive.
+    let data = vec![0u8; 3 * MIB];
+    let bytes = npy("'<f8'", "(1000000000000,)", &data);
+    let (ok, peak) = measure(|| serde_npy::pod::from_reader::<_, f64>(&bytes[..]).is_ok());
+    eprintln!("pod::from_reader of 3 MiB under an 8 TB claim: peak {peak} B");
+    assert!(!ok);
+    assert!(peak <= 2 * data.len() + READER_FIXED, "peak {peak}");
+}
+
 #[test]
 fn shape_overflow() {
     for (shape, descr) in [
