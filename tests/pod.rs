@@ -521,6 +521,64 @@ fn the_with_helper_embeds_the_same_blob() {
         .is_empty());
 }
 
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable, Serialize, Deserialize)]
+struct Rgba {
+    r: u8,
+    g: u8,
+    b: u8,
+    a: u8,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Holders<'a> {
+    #[serde(with = "serde_npy::pod")]
+    some: Option<Vec<Point>>,
+    #[serde(with = "serde_npy::pod")]
+    none: Option<Vec<Point>>,
+    #[serde(with = "serde_npy::pod")]
+    boxed: Box<[[u16; 3]]>,
+    #[serde(with = "serde_npy::pod", borrow)]
+    pixels: Cow<'a, [Rgba]>,
+}
+
+#[test]
+fn the_with_helper_takes_options_boxes_and_borrows() {
+    let pixels: Vec<Rgba> = (0..64u8)
+        .map(|i| Rgba {
+            r: i,
+            g: 255 - i,
+            b: 7,
+            a: 255,
+        })
+        .collect();
+    let holders = Holders {
+        some: Some(
+            points(5)
+                .into_iter()
+                .map(|p| Point { z: 1.0, ..p })
+                .collect(),
+        ),
+        none: None,
+        boxed: vec![[1, 2, 3], [4, 5, 6]].into_boxed_slice(),
+        pixels: Cow::Owned(pixels.clone()),
+    };
+    let packed = rmp_serde::to_vec_named(&holders).unwrap();
+    let back: Holders = rmp_serde::from_slice(&packed).unwrap();
+    assert_eq!(back, holders);
+    // One-byte records are always aligned: read in place from the host's bytes.
+    assert!(matches!(back.pixels, Cow::Borrowed(_)));
+
+    let packed = postcard::to_allocvec(&holders).unwrap();
+    assert_eq!(postcard::from_bytes::<Holders>(&packed).unwrap(), holders);
+    // JSON lends no bytes: the records are copied.
+    let json = serde_json::to_string(&holders).unwrap();
+    let back: Holders = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, holders);
+    assert!(matches!(back.pixels, Cow::Owned(_)));
+    assert!(json.contains("\"none\":null"));
+}
+
 struct WritesOnDrop;
 
 static WRITTEN_ON_DROP: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
