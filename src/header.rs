@@ -412,50 +412,37 @@ fn write_shape(out: &mut String, shape: &[usize]) {
     out.push(')');
 }
 
-/// Parses the exact text NumPy writes for a non-record dtype,
+/// Parses the exact text NumPy writes,
 /// `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }` plus spaces
-/// and `\n`, without building a literal tree. Anything else returns `None`
+/// and `\n`, without building a literal tree; a record descr is read by
+/// [`crate::dtype::parse_canonical_record`]. Anything else returns `None`
 /// and goes through the general parser, which accepts every literal form.
-fn parse_canonical(raw: &[u8], version: Version, data_offset: usize) -> Option<Header> {
-    let rest = raw.strip_prefix(b"{'descr': '")?;
-    let end = rest.iter().position(|&b| b == b'\'')?;
-    let typestr = &rest[..end];
-    let rest = rest[end..].strip_prefix(b"', 'fortran_order': ")?;
+fn parse_canonical(
+    raw: &[u8],
+    version: Version,
+    data_offset: usize,
+    max_depth: usize,
+) -> Option<Header> {
+    let rest = raw.strip_prefix(b"{'descr': ")?;
+    let (dtype, rest) = if let Some(quoted) = rest.strip_prefix(b"'") {
+        let end = quoted.iter().position(|&b| b == b'\'')?;
+        let typestr = &quoted[..end];
+        let dtype = match crate::dtype::number_typestr(typestr) {
+            Some(d) => d,
+            None => std::str::from_utf8(typestr).ok()?.parse::<Dtype>().ok()?,
+        };
+        (dtype, &quoted[end + 1..])
+    } else {
+        crate::dtype::parse_canonical_record(rest, max_depth)?
+    };
+    let rest = rest.strip_prefix(b", 'fortran_order': ")?;
     let (fortran_order, rest) = if let Some(r) = rest.strip_prefix(b"False") {
         (false, r)
     } else {
         (true, rest.strip_prefix(b"True")?)
     };
-    let mut rest = rest.strip_prefix(b", 'shape': (")?;
-    let mut shape = Vec::with_capacity(4);
-    loop {
-        if let Some(r) = rest.strip_prefix(b")") {
-            rest = r;
-            break;
-        }
-        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-        // Leading zeros are not valid Python; leave them to the general parser.
-        if digits == 0 || digits > 19 || (digits > 1 && rest[0] == b'0') {
-            return None;
-        }
-        let mut d = 0usize;
-        for &b in &rest[..digits] {
-            d = d.checked_mul(10)?.checked_add(usize::from(b - b'0'))?;
-        }
-        shape.push(d);
-        rest = &rest[digits..];
-        if let Some(r) = rest.strip_prefix(b", ") {
-            rest = r;
-        } else if let Some(r) = rest.strip_prefix(b",") {
-            rest = r;
-        } else if !rest.starts_with(b")") {
-            return None;
-        }
-    }
-    // `(3)` is an int, not a tuple, in Python; `(3,)` is the 1-tuple.
-    if shape.len() == 1 && !raw.windows(2).any(|w| w == b",)") {
-        return None;
-    }
+    let rest = rest.strip_prefix(b", 'shape': (")?;
+    let (shape, rest) = crate::dtype::parse_canonical_dims(rest)?;
     let rest = rest.strip_prefix(b", }")?;
     // Spaces then `\n`, as NumPy pads; other padding takes the general
     // parser. Eight bytes at a time: the padding is most of the header.
@@ -467,10 +454,6 @@ fn parse_canonical(raw: &[u8], version: Version, data_offset: usize) -> Option<H
     if shape.len() > MAX_DIMS {
         return None;
     }
-    let dtype = match crate::dtype::number_typestr(typestr) {
-        Some(d) => d,
-        None => std::str::from_utf8(typestr).ok()?.parse::<Dtype>().ok()?,
-    };
     Some(Header {
         dtype,
         shape,
@@ -570,10 +553,20 @@ fn parse_dict(
     opts: &ReadOptions,
 ) -> Result<Header> {
     if version != Version::V3_0 {
-        if let Some(h) = parse_canonical(raw, version, data_offset) {
+        if let Some(h) = parse_canonical(raw, version, data_offset, opts.max_depth) {
             return Ok(h);
         }
     }
+    parse_general(raw, version, data_offset, opts)
+}
+
+/// Parses any header `np.load` accepts, through a literal tree.
+fn parse_general(
+    raw: &[u8],
+    version: Version,
+    data_offset: usize,
+    opts: &ReadOptions,
+) -> Result<Header> {
     let text: std::borrow::Cow<str> = match version {
         Version::V3_0 => std::str::from_utf8(raw)
             .map_err(|e| Error::Header {
@@ -694,5 +687,111 @@ mod tests {
             let h = Header::new(d, vec![], false);
             assert_eq!(h.version, v, "{n}");
         }
+    }
+
+    /// Both parsers on one header text: where the canonical one answers, the
+    /// general one must agree. Returns whether the canonical one answered.
+    fn parsers_agree(raw: &[u8], version: Version) -> bool {
+        let opts = ReadOptions::default();
+        let Some(fast) = parse_canonical(raw, version, 128, opts.max_depth) else {
+            return false;
+        };
+        let general = parse_general(raw, version, 128, &opts);
+        assert_eq!(
+            general.as_ref().ok(),
+            Some(&fast),
+            "{:?}",
+            String::from_utf8_lossy(raw)
+        );
+        true
+    }
+
+    /// The header text of a file: after magic, version and length.
+    fn header_text(file: &[u8]) -> Option<(&[u8], Version)> {
+        let (version, len, start) = read_preamble(file).ok()?;
+        Some((file.get(start..start + len)?, version))
+    }
+
+    #[test]
+    fn canonical_parser_agrees_on_every_fixture() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/npy");
+        let (mut records, mut files) = (0, 0);
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().map_or(true, |e| e != "npy") {
+                continue;
+            }
+            let file = std::fs::read(&path).unwrap();
+            let Some((raw, version)) = header_text(&file) else {
+                continue;
+            };
+            files += 1;
+            if version != Version::V3_0 && parsers_agree(raw, version) && raw.contains(&b'[') {
+                records += 1;
+            }
+        }
+        // Packed record fixtures take the canonical path; padded, titled and
+        // empty ones the general path.
+        assert!(
+            files > 150 && records >= 15,
+            "{files} files, {records} records"
+        );
+    }
+
+    /// A small deterministic generator, enough to vary dtypes and mutations.
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    fn random_dtype(rng: &mut XorShift, depth: usize) -> Dtype {
+        const NAMES: [&str; 8] = ["x", "y", "id", "pos", "f0", "two words", "a-b", "Z9"];
+        const LEAVES: [&str; 9] = [
+            "<f4", ">f8", "|u1", "<i2", "|b1", "<c8", "|S3", "<U2", "<M8[us]",
+        ];
+        if depth == 0 || rng.below(3) == 0 {
+            return LEAVES[rng.below(LEAVES.len())].parse().unwrap();
+        }
+        let mut fields: Vec<(String, Dtype, Vec<usize>)> = Vec::new();
+        for i in 0..1 + rng.below(4) {
+            let name = format!("{}{i}", NAMES[rng.below(NAMES.len())]);
+            let shape = (0..rng.below(3)).map(|_| rng.below(4)).collect();
+            fields.push((name, random_dtype(rng, depth - 1), shape));
+        }
+        Dtype::Record(crate::dtype::Record::packed(fields).unwrap())
+    }
+
+    #[test]
+    fn canonical_parser_agrees_on_random_and_mutated_headers() {
+        const NOISE: &[u8] = b"'\"(),[] 0123456789<>|fiuSUVb\\x\n";
+        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+        let mut answered = 0;
+        for _ in 0..400 {
+            let dtype = random_dtype(&mut rng, 3);
+            let shape: Vec<usize> = (0..rng.below(4)).map(|_| rng.below(5)).collect();
+            let file = Header::new(dtype, shape, rng.below(2) == 0).to_bytes();
+            let (raw, version) = header_text(&file).unwrap();
+            assert!(parsers_agree(raw, version));
+            answered += 1;
+            for _ in 0..50 {
+                let mut text = raw.to_vec();
+                let at = rng.below(text.len());
+                match rng.below(3) {
+                    0 => text[at] = NOISE[rng.below(NOISE.len())],
+                    1 => {
+                        text.remove(at);
+                    }
+                    _ => text.insert(at, NOISE[rng.below(NOISE.len())]),
+                }
+                answered += usize::from(parsers_agree(&text, version));
+            }
+        }
+        assert!(answered > 2_000, "{answered}");
     }
 }
