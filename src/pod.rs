@@ -46,8 +46,8 @@
 //! - on a type's first use on a thread, a zeroed value walked through its
 //!   `Serialize` must write every number from the value's own field, by
 //!   reference, in memory order, covering every byte. A `serialize_with` or
-//!   skipped field, a reordered or hand-written `Serialize`, `f16` and
-//!   `Complex` fields all fail this and go through serde;
+//!   skipped field, fields written out of memory order or from copies, and
+//!   `f16` and `Complex` fields all fail this and go through serde;
 //! - on every call, the first and last record must serialize as the bytes
 //!   they hold (records in between are not checked);
 //! - reading needs the file's dtype and trailing axes to be exactly the
