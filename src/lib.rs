@@ -36,7 +36,7 @@
 //! | `bool`, `i8`…`i64`, `u8`…`u64`, `f32`, `f64` | 0-d array: `\|b1`, `\|i1`, `\|u1`, `<i2` … `<f8` |
 //! | [`half::f16`] | `<f2` |
 //! | `String`, `&str`, `char` | `<U{n}`, `n` = longest element in chars (at least 1) |
-//! | bytes ([`serde_bytes::ByteBuf`], `#[serde(with = "serde_bytes")]`) | `\|S{n}` |
+//! | bytes ([`serde_bytes::ByteBuf`], `#[serde(with = "serde_bytes")]`) | `\|S{n}`; trailing NUL bytes are padding and, as in NumPy, do not come back |
 //! | a sequence of the above (`Vec<T>`, `&[T]`, `[T; N]`) | 1-D |
 //! | nested sequences (`Vec<Vec<T>>`, `[[T; 3]; 4]`, `Vec<[f32; 3]>`) | N-D; ragged input is an error naming the first ragged index |
 //! | a struct with fields `shape` (integers) and `data` (flat sequence), optionally `fortran_order: bool` | N-D of that shape, data in C order (Fortran order when the flag is true) |
