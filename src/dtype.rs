@@ -1062,6 +1062,22 @@ fn parse_record(entries: &[PyValue], depth: usize) -> Result<Dtype> {
     )))
 }
 
+/// Parses a descr as NumPy writes it, a quoted typestr (`'<f4'`) or a
+/// record list (see [`parse_canonical_record`]), and returns it with the text
+/// after it; `None` leaves the text to the general parser.
+pub(crate) fn parse_canonical_descr(text: &[u8], depth: usize) -> Option<(Dtype, &[u8])> {
+    let Some(quoted) = text.strip_prefix(b"'") else {
+        return parse_canonical_record(text, depth);
+    };
+    let end = quoted.iter().position(|&b| b == b'\'')?;
+    let typestr = &quoted[..end];
+    let dtype = match number_typestr(typestr) {
+        Some(d) => d,
+        None => parse_typestr(std::str::from_utf8(typestr).ok()?).ok()?,
+    };
+    Some((dtype, &quoted[end + 1..]))
+}
+
 /// Parses the exact text NumPy writes for a packed record descr, such as
 /// `[('x', '<f4'), ('pos', '<f8', (3,)), ('n', [('p', '<u2')])]`, straight
 /// into a dtype, and returns it with the text after the closing `]`.
@@ -1073,7 +1089,7 @@ fn parse_record(entries: &[PyValue], depth: usize) -> Result<Dtype> {
 /// nesting deeper than `depth`) is `None`, and the general parser decides,
 /// with its own error messages. What it accepts, it reads as
 /// [`parse_record`] does.
-pub(crate) fn parse_canonical_record(text: &[u8], depth: usize) -> Option<(Dtype, &[u8])> {
+fn parse_canonical_record(text: &[u8], depth: usize) -> Option<(Dtype, &[u8])> {
     const MAX_CANONICAL_FIELDS: usize = 64;
     if depth == 0 {
         return None;
@@ -1092,19 +1108,8 @@ pub(crate) fn parse_canonical_record(text: &[u8], depth: usize) -> Option<(Dtype
         // Printable ASCII, so valid UTF-8.
         let name = std::str::from_utf8(&rest[..end]).ok()?;
         rest = rest[end + 1..].strip_prefix(b", ")?;
-        let dtype = if let Some(quoted) = rest.strip_prefix(b"'") {
-            let end = quoted.iter().position(|&b| b == b'\'')?;
-            let typestr = &quoted[..end];
-            rest = &quoted[end + 1..];
-            match number_typestr(typestr) {
-                Some(d) => d,
-                None => parse_typestr(std::str::from_utf8(typestr).ok()?).ok()?,
-            }
-        } else {
-            let (nested, after) = parse_canonical_record(rest, depth - 1)?;
-            rest = after;
-            nested
-        };
+        let (dtype, after) = parse_canonical_descr(rest, depth - 1)?;
+        rest = after;
         let mut shape = Vec::new();
         if let Some(dims) = rest.strip_prefix(b", (") {
             let (parsed, after) = parse_canonical_dims(dims)?;

@@ -414,9 +414,10 @@ fn write_shape(out: &mut String, shape: &[usize]) {
 
 /// Parses the exact text NumPy writes,
 /// `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }` plus spaces
-/// and `\n`, without building a literal tree; a record descr is read by
-/// [`crate::dtype::parse_canonical_record`]. Anything else returns `None`
-/// and goes through the general parser, which accepts every literal form.
+/// and `\n`, without building a literal tree; the descr, a typestr or a
+/// record list, is read by [`crate::dtype::parse_canonical_descr`]. Anything
+/// else returns `None` and goes through the general parser, which accepts
+/// every literal form.
 fn parse_canonical(
     raw: &[u8],
     version: Version,
@@ -424,17 +425,7 @@ fn parse_canonical(
     max_depth: usize,
 ) -> Option<Header> {
     let rest = raw.strip_prefix(b"{'descr': ")?;
-    let (dtype, rest) = if let Some(quoted) = rest.strip_prefix(b"'") {
-        let end = quoted.iter().position(|&b| b == b'\'')?;
-        let typestr = &quoted[..end];
-        let dtype = match crate::dtype::number_typestr(typestr) {
-            Some(d) => d,
-            None => std::str::from_utf8(typestr).ok()?.parse::<Dtype>().ok()?,
-        };
-        (dtype, &quoted[end + 1..])
-    } else {
-        crate::dtype::parse_canonical_record(rest, max_depth)?
-    };
+    let (dtype, rest) = crate::dtype::parse_canonical_descr(rest, max_depth)?;
     let rest = rest.strip_prefix(b", 'fortran_order': ")?;
     let (fortran_order, rest) = if let Some(r) = rest.strip_prefix(b"False") {
         (false, r)

@@ -146,10 +146,8 @@ pub fn copies<T: Pod + Serialize>() -> bool {
 /// The preamble for `records` and their bytes, when they can be copied.
 fn prepare<T: Pod + Serialize>(records: &[T]) -> Option<(Preamble, &[u8])> {
     let layout = ElementLayout::of::<T>()?;
-    if let (Some(first), Some(last)) = (records.first(), records.last()) {
-        if !holds_own_bytes(first) || !holds_own_bytes(last) {
-            return None;
-        }
+    if !ends_hold_own_bytes(records) {
+        return None;
     }
     let mut shape = Vec::with_capacity(1 + layout.axes.len());
     shape.push(records.len());
@@ -203,10 +201,10 @@ pub fn from_slice<T: Pod + Serialize + DeserializeOwned>(bytes: &[u8]) -> Result
 /// # Ok::<(), serde_npy::Error>(())
 /// ```
 pub fn view<T: Pod + Serialize + DeserializeOwned>(bytes: &[u8]) -> Result<Cow<'_, [T]>> {
-    let npy = crate::Deserializer::from_slice(bytes)?;
+    let mut npy = crate::Deserializer::from_slice(bytes)?;
     match copy_free(npy.header(), npy.data()) {
         Some(records) => Ok(records),
-        None => crate::from_slice(bytes).map(Cow::Owned),
+        None => Vec::<T>::deserialize(&mut npy).map(Cow::Owned),
     }
 }
 
