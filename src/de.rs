@@ -13,7 +13,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visit
 use serde::Deserialize;
 
 use crate::dtype::{ByteOrder, Dtype, Leaf, LeafKind, Record, COMPLEX_PAIR};
-use crate::error::{shape_repr, Error, Result};
+use crate::error::{shape_repr, Error, ErrorKind, Result};
 use crate::header::{read_full, Header, ReadOptions};
 use crate::ser::F16_NEWTYPE;
 use crate::view::VIEW_NEWTYPE;
@@ -53,7 +53,7 @@ pub fn take_from_slice<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<(T,
 ///
 /// The data buffer grows as bytes actually arrive, never by the header's
 /// claim, so a lying header cannot make it allocate. A stream that ends early
-/// is an [`Error::UnexpectedEof`] saying how many bytes were missing.
+/// is an [`ErrorKind::UnexpectedEof`](crate::ErrorKind::UnexpectedEof) saying how many bytes were missing.
 pub fn from_reader<R: Read, T: DeserializeOwned>(reader: R) -> Result<T> {
     from_reader_with(reader, &ReadOptions::default())
 }
@@ -67,6 +67,7 @@ pub fn from_reader_with<R: Read, T: DeserializeOwned>(
     let len = header.data_len()?;
     opts.check_decode(&header, len)?;
     T::deserialize(crate::stream::StreamDeserializer::new(reader, &header, len))
+        .map_err(|e| e.with_dtype(|| header.dtype.descr()))
 }
 
 /// Reads `len` bytes, growing the buffer only as data arrives.
@@ -77,16 +78,8 @@ pub(crate) fn read_data<R: Read>(reader: &mut R, len: usize) -> Result<Vec<u8>> 
         let filled = data.len();
         let want = (len - filled).min(CHUNK.max(filled));
         data.resize(filled + want, 0);
-        if let Err(e) = read_full(reader, &mut data[filled..], "array data") {
-            if let Error::UnexpectedEof { found, .. } = e {
-                return Err(Error::UnexpectedEof {
-                    what: "array data",
-                    expected: len as u64,
-                    found: filled as u64 + found,
-                });
-            }
-            return Err(e);
-        }
+        read_full(reader, &mut data[filled..], "array data")
+            .map_err(|e| e.eof_within("array data", len as u64, filled as u64))?;
     }
     Ok(data)
 }
@@ -119,12 +112,13 @@ impl<'de> Deserializer<'de> {
         let len = header.data_len()?;
         let available = bytes.len() - header.data_offset;
         if available < len {
-            return Err(Error::DataLength {
+            return Err(ErrorKind::DataLength {
                 shape: shape_repr(&header.shape),
                 descr: header.dtype.to_string(),
                 expected: len as u64,
                 found: available as u64,
-            });
+            }
+            .into());
         }
         opts.check_decode(&header, len)?;
         let end = header.data_offset + len;
@@ -158,7 +152,10 @@ impl<'de> Deserializer<'de> {
 macro_rules! forward_to_view {
     ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
         fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value> {
-            self.view().$method($($arg,)* visitor)
+            let header = &self.header;
+            self.view()
+                .$method($($arg,)* visitor)
+                .map_err(|e| e.with_dtype(|| header.dtype.descr()))
         }
     )*};
 }
@@ -325,10 +322,11 @@ impl<'d, 'm, L> View<'d, 'm, L> {
         } else {
             format!("{}-D", self.axis)
         };
-        Error::Dimension {
+        ErrorKind::Dimension {
             expected,
             shape: shape_repr(self.shape),
         }
+        .into()
     }
 
     /// The bytes of the element at this (leaf) view.
@@ -337,7 +335,9 @@ impl<'d, 'm, L> View<'d, 'm, L> {
         self.offset
             .checked_add(n)
             .and_then(|end| self.data.get(self.offset..end))
-            .ok_or_else(|| Error::Custom("element out of bounds (internal error)".into()))
+            .ok_or_else(|| {
+                ErrorKind::Custom("element out of bounds (internal error)".into()).into()
+            })
     }
 
     fn sub(&self, dtype: &'m Dtype, shape: &'m [usize], offset: usize) -> Self
@@ -407,10 +407,11 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
         let parts = self.sub(part, &COMPLEX_PAIR, self.offset);
         match visit_axis(&parts, visitor)? {
             (value, 0) => Ok(value),
-            (_, unread) => Err(Error::TypeMismatch {
+            (_, unread) => Err(ErrorKind::TypeMismatch {
                 expected: format!("{} value(s)", 2 - unread),
                 found: format!("a complex number {} (re, im)", self.dtype),
-            }),
+            }
+            .into()),
         }
     }
 
@@ -456,14 +457,15 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
         }
         match visit_axis(&self, visitor)? {
             (value, 0) => Ok(value),
-            (_, unread) => Err(Error::Dimension {
+            (_, unread) => Err(ErrorKind::Dimension {
                 expected: format!(
                     "{} elements along axis {}",
                     self.shape[self.axis] - unread,
                     self.axis
                 ),
                 shape: shape_repr(self.shape),
-            }),
+            }
+            .into()),
         }
     }
 
@@ -530,9 +532,11 @@ fn decode_ucs4(b: &[u8], order: ByteOrder) -> Result<String> {
     let mut s = String::with_capacity(b.len() / 4);
     for unit in b.chunks_exact(4) {
         let code = read_num!(u32, unit, order);
-        let c = char::from_u32(code).ok_or_else(|| Error::TypeMismatch {
-            expected: "a string".into(),
-            found: format!("invalid code point 0x{code:X} in U data"),
+        let c = char::from_u32(code).ok_or_else(|| {
+            Error::from(ErrorKind::TypeMismatch {
+                expected: "a string".into(),
+                found: format!("invalid code point 0x{code:X} in U data"),
+            })
         })?;
         s.push(c);
     }
@@ -627,10 +631,11 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
-        Err(Error::TypeMismatch {
+        Err(ErrorKind::TypeMismatch {
             expected: "()".into(),
             found: format!("an array of {}", self.dtype),
-        })
+        }
+        .into())
     }
 
     fn deserialize_unit_struct<V: Visitor<'de>>(
@@ -667,10 +672,11 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
         match self.dtype {
             Dtype::Record(r) if self.is_leaf() => visitor.visit_map(RecordAccess::new(self, r)),
             _ if !self.is_leaf() => Err(self.dimension_error(false)),
-            other => Err(Error::TypeMismatch {
+            other => Err(ErrorKind::TypeMismatch {
                 expected: "a map (a record dtype)".into(),
                 found: other.to_string(),
-            }),
+            }
+            .into()),
         }
     }
 
@@ -691,12 +697,13 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
             }
             Dtype::Record(r) if self.is_leaf() => visitor.visit_map(RecordAccess::new(self, r)),
             _ if !self.is_leaf() => Err(self.dimension_error(false)),
-            other => Err(Error::TypeMismatch {
+            other => Err(ErrorKind::TypeMismatch {
                 expected: format!("a struct with fields {fields:?}"),
                 found: format!(
                     "{other} (structs read records, or `shape` + `data` at the top level)"
                 ),
-            }),
+            }
+            .into()),
         }
     }
 
@@ -706,10 +713,11 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
         _variants: &'static [&'static str],
         _visitor: V,
     ) -> Result<V::Value> {
-        Err(Error::TypeMismatch {
+        Err(ErrorKind::TypeMismatch {
             expected: format!("enum {name}"),
             found: format!("{} (.npy has no enums)", self.dtype),
-        })
+        }
+        .into())
     }
 
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -836,6 +844,8 @@ impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for AxisAccess<'a, 'd
         self.remaining -= 1;
         let offset = self.offset;
         self.offset = offset.wrapping_add(self.stride);
+        let (parent, remaining) = (self.parent, self.remaining);
+        let at = move |e: Error| e.at_index(parent.shape[parent.axis] - remaining - 1);
         if self.kind != LeafKind::Other {
             // Every element lies within the data (checked against the shape
             // when the data length was).
@@ -848,7 +858,8 @@ impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for AxisAccess<'a, 'd
                         offset,
                     },
                 })
-                .map(Some);
+                .map(Some)
+                .map_err(at);
         }
         if let Some(shape) = self.row {
             if let Some(run) = self.data.get(offset..offset.wrapping_add(shape.size)) {
@@ -858,10 +869,12 @@ impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for AxisAccess<'a, 'd
                     run,
                     shape,
                 };
-                return seed.deserialize(row).map(Some);
+                return seed.deserialize(row).map(Some).map_err(at);
             }
         }
-        seed.deserialize(sub_axis(self.parent, offset)).map(Some)
+        seed.deserialize(sub_axis(self.parent, offset))
+            .map(Some)
+            .map_err(at)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -906,23 +919,27 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> RecordAccess<'d, 'm, L> {
         let f = &self.record.fields()[index];
         self.next += 1;
         let offset = self.view.offset + f.offset;
+        let at = |e: Error| e.in_field(&f.name);
         if let Some(leaf) = self.record.leaf(index) {
             if leaf.kind != LeafKind::Other {
                 if let Some(bytes) = self.view.data.get(offset..) {
-                    return seed.deserialize(Elem {
-                        bytes,
-                        kind: leaf.kind,
-                        origin: Origin::Field {
-                            parent: &self.view,
-                            record: self.record,
-                            index,
-                            offset,
-                        },
-                    });
+                    return seed
+                        .deserialize(Elem {
+                            bytes,
+                            kind: leaf.kind,
+                            origin: Origin::Field {
+                                parent: &self.view,
+                                record: self.record,
+                                index,
+                                offset,
+                            },
+                        })
+                        .map_err(at);
                 }
             }
         }
         seed.deserialize(self.view.sub(&f.dtype, &f.shape, offset))
+            .map_err(at)
     }
 }
 
@@ -951,9 +968,12 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::MapAccess<'de> for RecordAccess<'d, 'm, 
 impl<L> Leftover for RecordAccess<'_, '_, L> {
     fn leftover(&self) -> Option<Error> {
         let n = self.record.fields().len();
-        (self.next < n).then(|| Error::TypeMismatch {
-            expected: format!("a sequence of {} fields", self.next),
-            found: format!("a record of {n} fields {}", self.view.dtype),
+        (self.next < n).then(|| {
+            ErrorKind::TypeMismatch {
+                expected: format!("a sequence of {} fields", self.next),
+                found: format!("a record of {n} fields {}", self.view.dtype),
+            }
+            .into()
         })
     }
 }
@@ -1017,10 +1037,12 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::MapAccess<'de> for ShapedAccess<'d, 'm, 
         let field = self.current().unwrap_or("");
         self.next += 1;
         if field == "data" {
-            return seed.deserialize(FlatData {
-                view: self.view,
-                file_order: self.file_order,
-            });
+            return seed
+                .deserialize(FlatData {
+                    view: self.view,
+                    file_order: self.file_order,
+                })
+                .map_err(|e| e.in_field("data"));
         }
         shaped_meta(
             field,
@@ -1115,6 +1137,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for FlatData<'d, 'm, L
             parent: &self.view,
             data: self.view.data,
             kind,
+            count,
             remaining: count,
             offset: self.view.offset,
             last: 0,
@@ -1126,10 +1149,11 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for FlatData<'d, 'm, L
         })?;
         match unread.get() {
             0 => Ok(value),
-            n => Err(Error::Dimension {
+            n => Err(ErrorKind::Dimension {
                 expected: format!("{} elements in `data`", count - n),
                 shape: shape_repr(shape),
-            }),
+            }
+            .into()),
         }
     }
 
@@ -1147,6 +1171,7 @@ struct FlatAccess<'a, 'd, 'm, L> {
     /// `parent.data`, held apart so that it stays in registers.
     data: &'d [u8],
     kind: LeafKind,
+    count: usize,
     remaining: usize,
     /// Offset in `data` of the next element.
     offset: usize,
@@ -1210,6 +1235,7 @@ impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FlatAccess<'a, 'd
         // Every element lies within the data (checked against the shape
         // when the data length was), so `full` is only for kinds that have
         // no fast path.
+        let index = self.count - self.remaining - 1;
         seed.deserialize(Elem {
             bytes: self.data.get(offset..).unwrap_or_default(),
             kind: self.kind,
@@ -1219,6 +1245,7 @@ impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FlatAccess<'a, 'd
             },
         })
         .map(Some)
+        .map_err(|e| e.at_index(index))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -1250,9 +1277,11 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::MapAccess<'de> for RawPartsAccess<'d, 'm
         self.next += 1;
         match self.next {
             1 => {
-                let typestr = v.dtype.typestr().ok_or_else(|| Error::TypeMismatch {
-                    expected: "an array of plain numbers".into(),
-                    found: format!("the record dtype {}", v.dtype),
+                let typestr = v.dtype.typestr().ok_or_else(|| {
+                    Error::from(ErrorKind::TypeMismatch {
+                        expected: "an array of plain numbers".into(),
+                        found: format!("the record dtype {}", v.dtype),
+                    })
                 })?;
                 seed.deserialize(typestr.into_deserializer())
             }
@@ -1264,7 +1293,9 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::MapAccess<'de> for RawPartsAccess<'d, 'm
                     .iter()
                     .fold(v.dtype.itemsize(), |a, &d| a.saturating_mul(d));
                 let bytes = v.data.get(..len).ok_or_else(|| {
-                    Error::Custom("array data out of bounds (internal error)".into())
+                    Error::from(ErrorKind::Custom(
+                        "array data out of bounds (internal error)".into(),
+                    ))
                 })?;
                 seed.deserialize(LentBytes {
                     bytes,
@@ -1576,7 +1607,7 @@ fn visit_run<'d, 'm, 'de, L: Lend<'d, 'de>, V: Visitor<'de>>(
 #[cold]
 fn run_leftover<L>(parent: &View<'_, '_, L>, len: usize, unread: usize, flat: bool) -> Error {
     let read = len - unread / parent.dtype.itemsize().max(1);
-    Error::Dimension {
+    ErrorKind::Dimension {
         expected: if flat {
             format!("{read} elements in `data`")
         } else {
@@ -1584,6 +1615,7 @@ fn run_leftover<L>(parent: &View<'_, '_, L>, len: usize, unread: usize, flat: bo
         },
         shape: shape_repr(parent.shape),
     }
+    .into()
 }
 
 impl<'a, 'd, 'm, L> RunAccess<'a, 'd, 'm, L> {
@@ -1621,7 +1653,10 @@ impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for RunAccess<'a, 'd,
         if self.rest.is_empty() {
             return Ok(None);
         }
-        seed.deserialize(RunElem { run: self }).map(Some)
+        let (parent, offset, itemsize) = (self.parent, self.end - self.rest.len(), self.itemsize);
+        seed.deserialize(RunElem { run: self })
+            .map(Some)
+            .map_err(|e| e.at_index((offset - parent.offset) / itemsize))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -1785,10 +1820,11 @@ impl<L> Drop for FieldsAccess<'_, '_, '_, L> {
 #[cold]
 fn fields_leftover<L>(record: &Record, unread: usize, parent: &View<'_, '_, L>) -> Error {
     let n = record.fields().len();
-    Error::TypeMismatch {
+    ErrorKind::TypeMismatch {
         expected: format!("a sequence of {} fields", n - unread),
         found: format!("a record of {n} fields {}", parent.dtype),
     }
+    .into()
 }
 
 impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FieldsAccess<'a, 'd, 'm, L> {
@@ -1804,17 +1840,19 @@ impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FieldsAccess<'a, 
         // Fields of kind `Other` (subarrays, strings, nested records) take
         // the element's general path too: every fast check fails for them,
         // as it would for missing bytes (a record's fields lie within it).
+        let record = self.record;
         seed.deserialize(Elem {
             bytes: self.bytes.get(leaf.offset..).unwrap_or_default(),
             kind: leaf.kind,
             origin: Origin::Field {
                 parent: self.parent,
-                record: self.record,
+                record,
                 index,
                 offset: self.offset + leaf.offset,
             },
         })
         .map(Some)
+        .map_err(|e| e.in_field(&record.fields()[index].name))
     }
 
     // Overridden only to force inlining into the struct's visitor.
@@ -1845,10 +1883,11 @@ impl<'de> de::Deserializer<'de> for ShapeDeserializer<'_> {
 
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
         if len != self.0.len() {
-            return Err(Error::Dimension {
+            return Err(ErrorKind::Dimension {
                 expected: format!("{len}-D"),
                 shape: shape_repr(self.0),
-            });
+            }
+            .into());
         }
         self.deserialize_any(visitor)
     }

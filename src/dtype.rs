@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::error::{shape_repr, Error, Result};
+use crate::error::{shape_repr, Error, ErrorKind, Result};
 use crate::pylit::PyValue;
 use crate::pyrepr::write_str_repr;
 
@@ -248,16 +248,18 @@ impl Record {
         let mut names = HashSet::with_capacity(fields.len());
         for f in &fields {
             if !names.insert(f.name.as_str()) {
-                return Err(Error::UnsupportedDtype {
+                return Err(ErrorKind::UnsupportedDtype {
                     descr: f.name.clone(),
                     reason: format!("field name {:?} is used twice", f.name),
-                });
+                }
+                .into());
             }
             if f.offset < end {
-                return Err(Error::UnsupportedDtype {
+                return Err(ErrorKind::UnsupportedDtype {
                     descr: f.name.clone(),
                     reason: "fields overlap or are out of order".into(),
-                });
+                }
+                .into());
             }
             end = f
                 .offset
@@ -265,10 +267,11 @@ impl Record {
                 .ok_or_else(|| overflow(&f.dtype))?;
         }
         if end > itemsize {
-            return Err(Error::UnsupportedDtype {
+            return Err(ErrorKind::UnsupportedDtype {
                 descr: format!("record of itemsize {itemsize}"),
                 reason: format!("fields end at byte {end}, past the item size"),
-            });
+            }
+            .into());
         }
         Ok(Record::from_parts(fields, itemsize, Vec::new()))
     }
@@ -292,10 +295,11 @@ fn checked_field_size(f: &Field) -> Result<usize> {
 }
 
 fn overflow(d: &Dtype) -> Error {
-    Error::UnsupportedDtype {
+    ErrorKind::UnsupportedDtype {
         descr: d.to_string(),
         reason: "its size in bytes overflows".into(),
     }
+    .into()
 }
 
 impl Dtype {
@@ -372,10 +376,11 @@ impl Dtype {
     /// A `U{chars}` dtype, checking that its size in bytes fits in `usize`.
     pub(crate) fn str_checked(chars: usize, order: ByteOrder) -> Result<Dtype> {
         if chars.checked_mul(4).is_none() {
-            return Err(Error::UnsupportedDtype {
+            return Err(ErrorKind::UnsupportedDtype {
                 descr: format!("U{chars}"),
                 reason: "its size in bytes overflows".into(),
-            });
+            }
+            .into());
         }
         Ok(Dtype::Str(chars, order))
     }
@@ -496,10 +501,10 @@ impl Dtype {
     }
 
     pub(crate) fn from_py(v: &PyValue, max_depth: usize) -> Result<Dtype> {
-        Self::from_py_inner(v, max_depth).map_err(|e| match e {
+        Self::from_py_inner(v, max_depth).map_err(|e| match e.kind() {
             // The recursion counts down; report the limit the caller set.
-            Error::TooDeep { .. } => Error::TooDeep { limit: max_depth },
-            other => other,
+            ErrorKind::TooDeep { .. } => ErrorKind::TooDeep { limit: max_depth }.into(),
+            _ => e,
         })
     }
 
@@ -507,14 +512,14 @@ impl Dtype {
         match v {
             PyValue::Str(s) => parse_typestr(s),
             PyValue::List(entries) => parse_record(entries, max_depth),
-            PyValue::Tuple(_) => Err(Error::UnsupportedDtype {
+            PyValue::Tuple(_) => Err(ErrorKind::UnsupportedDtype {
                 descr: v.to_string(),
                 reason: "a (type, shape) subarray descr at the top level is invalid; NumPy folds subarrays into the shape".into(),
-            }),
-            other => Err(Error::UnsupportedDtype {
+            }.into()),
+            other => Err(ErrorKind::UnsupportedDtype {
                 descr: other.to_string(),
                 reason: format!("descr must be a string or a list of fields, found {}", other.kind()),
-            }),
+            }.into()),
         }
     }
 }
@@ -781,10 +786,11 @@ fn unsupported(s: &str, reason: impl Into<String>) -> Error {
 
 /// An unsupported part of a descr, shown as Python literal text.
 fn unsupported_value(v: &dyn fmt::Display, reason: impl Into<String>) -> Error {
-    Error::UnsupportedDtype {
+    ErrorKind::UnsupportedDtype {
         descr: v.to_string(),
         reason: reason.into(),
     }
+    .into()
 }
 
 /// The number typestrs `np.save` writes (`<f4`, `>i8`, `|b1`, …), read from
@@ -834,9 +840,10 @@ fn parse_typestr(s: &str) -> Result<Dtype> {
     };
     let tail = &rest[kind.len_utf8()..];
     if matches!(kind, 'O') && matches!(tail, "" | "4" | "8") {
-        return Err(Error::ObjectDtype {
+        return Err(ErrorKind::ObjectDtype {
             descr: PyValue::Str(s.to_string()).to_string(),
-        });
+        }
+        .into());
     }
     if matches!(kind, 'M' | 'm') {
         let unit = match tail.strip_prefix('8').unwrap_or(tail) {
@@ -965,9 +972,10 @@ fn parse_field_type(v: &PyValue, depth: usize) -> Result<(Dtype, Vec<Vec<usize>>
         // writes `(('<f8', (5,)), (3, 4))` for a subarray of a subarray.
         PyValue::Tuple(items) if items.len() == 2 => {
             if depth == 0 {
-                return Err(Error::TooDeep {
+                return Err(ErrorKind::TooDeep {
                     limit: DEFAULT_MAX_DEPTH,
-                });
+                }
+                .into());
             }
             let (inner, inner_levels) = parse_field_type(&items[0], depth - 1)?;
             let mut levels = vec![parse_shape(&items[1])?];
@@ -986,9 +994,10 @@ fn parse_field_type(v: &PyValue, depth: usize) -> Result<(Dtype, Vec<Vec<usize>>
 
 fn parse_record(entries: &[PyValue], depth: usize) -> Result<Dtype> {
     if depth == 0 {
-        return Err(Error::TooDeep {
+        return Err(ErrorKind::TooDeep {
             limit: DEFAULT_MAX_DEPTH,
-        });
+        }
+        .into());
     }
     let mut fields: Vec<Field> = Vec::with_capacity(entries.len());
     let mut all_levels: Vec<Vec<usize>> = Vec::with_capacity(entries.len());

@@ -1,18 +1,252 @@
 //! The one error type of the crate.
+//!
+//! [`Error`] is one pointer wide, so that every `Result` in the reader's and
+//! writer's per-element loops is returned in registers; everything it says
+//! lives behind that pointer: the [`ErrorKind`] to match on, and where it
+//! happened (element index, field path, the file's dtype).
 
 use std::fmt::{self, Display};
 use std::io;
+
+use serde::de::{Expected, Unexpected};
 
 /// Alias for `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong while reading or writing `.npy` data.
 ///
-/// Messages say what was expected, what was found and where, so that they can
-/// be shown to a user as they are.
+/// [`kind`](Error::kind) says what went wrong, as a value to match on;
+/// [`path`](Error::path) says where in the array (`[3]`, `[1, 2].pos`) and
+/// [`dtype`](Error::dtype) which file dtype a read failed on. The message
+/// (`Display`) says all three, so it can be shown to a user as it is:
+///
+/// ```
+/// use serde_npy::ErrorKind;
+///
+/// let bytes = serde_npy::to_vec(&[1.0f32, 2.0, 2.5])?;
+/// let err = serde_npy::from_slice::<Vec<i32>>(&bytes).unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::InvalidType { .. }));
+/// assert_eq!(err.path().as_deref(), Some("[0]"));
+/// assert_eq!(err.dtype(), Some("'<f4'"));
+/// assert_eq!(
+///     err.to_string(),
+///     "invalid type: floating point `1.0`, expected i32 (at [0], file dtype '<f4')"
+/// );
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
+pub struct Error {
+    inner: Box<ErrorImpl>,
+}
+
+struct ErrorImpl {
+    kind: ErrorKind,
+    /// Where the error happened, innermost step first (it is built as the
+    /// error travels outwards).
+    path: Vec<Step>,
+    /// The file's `descr`, for errors raised while reading values.
+    dtype: Option<String>,
+}
+
+#[derive(Debug)]
+enum Step {
+    Index(usize),
+    Field(Box<str>),
+}
+
+impl Error {
+    /// What went wrong.
+    ///
+    /// ```
+    /// use serde_npy::ErrorKind;
+    ///
+    /// let err = serde_npy::to_vec(&Some(1u8)).unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::Unsupported { .. }));
+    /// ```
+    pub fn kind(&self) -> &ErrorKind {
+        &self.inner.kind
+    }
+
+    /// What went wrong, by value.
+    pub fn into_kind(self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// Where in the array the error happened: element indices and record
+    /// field names from the outside in, as in `[3]`, `[1, 2]` or `[4].pos.x`;
+    /// `None` for errors that concern the whole file (its header, its length).
+    ///
+    /// ```
+    /// #[derive(serde::Serialize)]
+    /// struct P { x: f32, tag: Option<u8> }
+    ///
+    /// let err = serde_npy::to_vec(&vec![P { x: 1.0, tag: None }]).unwrap_err();
+    /// assert_eq!(err.path().as_deref(), Some("[0].tag"));
+    /// ```
+    pub fn path(&self) -> Option<String> {
+        if self.inner.path.is_empty() {
+            return None;
+        }
+        let mut out = String::new();
+        let mut steps = self.inner.path.iter().rev().peekable();
+        while let Some(step) = steps.next() {
+            match step {
+                Step::Index(i) => {
+                    // Consecutive indices are one N-D index: `[1, 2]`.
+                    out.push('[');
+                    out.push_str(&i.to_string());
+                    while let Some(Step::Index(j)) = steps.peek() {
+                        out.push_str(", ");
+                        out.push_str(&j.to_string());
+                        steps.next();
+                    }
+                    out.push(']');
+                }
+                Step::Field(name) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(name);
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// The `descr` of the file being read when the error happened (`'<f4'`,
+    /// `[('x', '<f4'), ('y', '<f4')]`), so that a message about a missing
+    /// field or a wrong type also says what the file holds.
+    pub fn dtype(&self) -> Option<&str> {
+        self.inner.dtype.as_deref()
+    }
+
+    /// Whether the input ended too early: a stream cut short, or a reader
+    /// at its end.
+    pub fn is_eof(&self) -> bool {
+        match self.kind() {
+            ErrorKind::UnexpectedEof { .. } => true,
+            ErrorKind::Io(e) => e.kind() == io::ErrorKind::UnexpectedEof,
+            _ => false,
+        }
+    }
+
+    pub(crate) fn kind_mut(&mut self) -> &mut ErrorKind {
+        &mut self.inner.kind
+    }
+
+    /// Restates an end of input met `done` bytes into a part that needs
+    /// `expected` bytes in all (a read of its later chunks counts only
+    /// itself); other errors pass through.
+    #[cold]
+    pub(crate) fn eof_within(mut self, what: &'static str, expected: u64, done: u64) -> Self {
+        if let ErrorKind::UnexpectedEof { found, .. } = self.inner.kind {
+            self.inner.kind = ErrorKind::UnexpectedEof {
+                what,
+                expected,
+                found: done + found,
+            };
+        }
+        self
+    }
+
+    /// The error happened in element `i` of the enclosing axis. A
+    /// dimension error names the whole shape it is about, which an element
+    /// index would only blur.
+    #[cold]
+    pub(crate) fn at_index(mut self, i: usize) -> Self {
+        if !matches!(self.inner.kind, ErrorKind::Dimension { .. }) {
+            self.inner.path.push(Step::Index(i));
+        }
+        self
+    }
+
+    /// The error happened in record field `name`.
+    #[cold]
+    pub(crate) fn in_field(mut self, name: &str) -> Self {
+        self.inner.path.push(Step::Field(name.into()));
+        self
+    }
+
+    /// The error happened while reading the values of a file of this
+    /// `descr`; an error that already names a dtype keeps it, and errors
+    /// about the bytes themselves (I/O, a short input) take none.
+    #[cold]
+    pub(crate) fn with_dtype(mut self, descr: impl FnOnce() -> String) -> Self {
+        let about_bytes = matches!(
+            self.inner.kind,
+            ErrorKind::Io(_) | ErrorKind::UnexpectedEof { .. } | ErrorKind::DataLength { .. }
+        );
+        if self.inner.dtype.is_none() && !about_bytes {
+            self.inner.dtype = Some(descr());
+        }
+        self
+    }
+}
+
+impl From<ErrorKind> for Error {
+    #[cold]
+    fn from(kind: ErrorKind) -> Self {
+        Error {
+            inner: Box::new(ErrorImpl {
+                kind,
+                path: Vec::new(),
+                dtype: None,
+            }),
+        }
+    }
+}
+
+impl From<io::Error> for Error {
+    #[cold]
+    fn from(e: io::Error) -> Self {
+        ErrorKind::Io(e).into()
+    }
+}
+
+impl Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Display::fmt(&self.inner.kind, f)?;
+        match (self.path(), &self.inner.dtype) {
+            (Some(path), Some(dtype)) => write!(f, " (at {path}, file dtype {dtype})"),
+            (Some(path), None) => write!(f, " (at {path})"),
+            (None, Some(dtype)) => write!(f, " (file dtype {dtype})"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("Error");
+        s.field("kind", &self.inner.kind);
+        if let Some(path) = self.path() {
+            s.field("path", &path);
+        }
+        if let Some(dtype) = &self.inner.dtype {
+            s.field("dtype", dtype);
+        }
+        s.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.inner.kind)
+    }
+}
+
+/// What went wrong: the part of an [`Error`] a program matches on.
+///
+/// New kinds may be added in minor releases, so a `match` needs a `_` arm.
+///
+/// ```
+/// use serde_npy::ErrorKind;
+///
+/// let err = serde_npy::from_slice::<Vec<f32>>(b"PK\x03\x04").unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::BadMagic { .. }));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ErrorKind {
     /// The underlying reader or writer failed.
     #[error("I/O error: {0}")]
     Io(#[from] io::Error),
@@ -185,6 +419,70 @@ pub enum Error {
         data_len: u64,
     },
 
+    /// A `Deserialize` impl was given a value of the wrong type, such as a
+    /// float where it wants an integer (serde's `invalid_type`).
+    #[error("invalid type: {unexpected}, expected {expected}")]
+    InvalidType {
+        /// What the file holds, e.g. ``floating point `1.5` ``.
+        unexpected: String,
+        /// What the Rust type wants, e.g. `i32`.
+        expected: String,
+    },
+
+    /// A `Deserialize` impl was given a value of the right type but out of
+    /// its range, such as `300` for a `u8` (serde's `invalid_value`).
+    #[error("invalid value: {unexpected}, expected {expected}")]
+    InvalidValue {
+        /// The value found.
+        unexpected: String,
+        /// What the Rust type wants.
+        expected: String,
+    },
+
+    /// A sequence has a different length than the Rust type wants, such as
+    /// an axis of 4 read into `[f32; 3]` (serde's `invalid_length`).
+    #[error("invalid length {len}, expected {expected}")]
+    InvalidLength {
+        /// The length found.
+        len: usize,
+        /// What the Rust type wants.
+        expected: String,
+    },
+
+    /// An enum variant name the Rust type does not know.
+    #[error("unknown variant `{variant}`, expected {}", one_of(expected))]
+    UnknownVariant {
+        /// The name found.
+        variant: String,
+        /// The variants the type knows.
+        expected: &'static [&'static str],
+    },
+
+    /// A record field the Rust struct does not have, refused because of
+    /// `#[serde(deny_unknown_fields)]`.
+    #[error("unknown field `{field}`, expected {}", one_of(expected))]
+    UnknownField {
+        /// The field found in the file.
+        field: String,
+        /// The fields the struct has.
+        expected: &'static [&'static str],
+    },
+
+    /// The Rust struct needs a field the file's records do not have; the
+    /// error's [`dtype`](Error::dtype) lists the fields the file has.
+    #[error("missing field `{field}`")]
+    MissingField {
+        /// The field the struct needs.
+        field: &'static str,
+    },
+
+    /// A field appeared twice.
+    #[error("duplicate field `{field}`")]
+    DuplicateField {
+        /// The field's name.
+        field: &'static str,
+    },
+
     /// A message from a `Serialize` or `Deserialize` implementation.
     #[error("{0}")]
     Custom(String),
@@ -205,6 +503,23 @@ fn hint_suffix(hint: &str) -> String {
     }
 }
 
+/// serde's wording for a list of expected names.
+fn one_of(names: &[&str]) -> String {
+    match names {
+        [] => "there are none".into(),
+        [a] => format!("`{a}`"),
+        [a, b] => format!("`{a}` or `{b}`"),
+        [init @ .., last] => {
+            let mut s = String::from("one of ");
+            for n in init {
+                s.push_str(&format!("`{n}`, "));
+            }
+            s.push_str(&format!("`{last}`"));
+            s
+        }
+    }
+}
+
 fn escape_bytes(bytes: &[u8]) -> String {
     let mut s = String::from("b\"");
     for b in bytes {
@@ -215,14 +530,71 @@ fn escape_bytes(bytes: &[u8]) -> String {
 }
 
 impl serde::ser::Error for Error {
+    #[cold]
     fn custom<T: Display>(msg: T) -> Self {
-        Error::Custom(msg.to_string())
+        ErrorKind::Custom(msg.to_string()).into()
     }
 }
 
 impl serde::de::Error for Error {
+    #[cold]
     fn custom<T: Display>(msg: T) -> Self {
-        Error::Custom(msg.to_string())
+        ErrorKind::Custom(msg.to_string()).into()
+    }
+
+    #[cold]
+    fn invalid_type(unexp: Unexpected<'_>, exp: &dyn Expected) -> Self {
+        ErrorKind::InvalidType {
+            unexpected: unexp.to_string(),
+            expected: exp.to_string(),
+        }
+        .into()
+    }
+
+    #[cold]
+    fn invalid_value(unexp: Unexpected<'_>, exp: &dyn Expected) -> Self {
+        ErrorKind::InvalidValue {
+            unexpected: unexp.to_string(),
+            expected: exp.to_string(),
+        }
+        .into()
+    }
+
+    #[cold]
+    fn invalid_length(len: usize, exp: &dyn Expected) -> Self {
+        ErrorKind::InvalidLength {
+            len,
+            expected: exp.to_string(),
+        }
+        .into()
+    }
+
+    #[cold]
+    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
+        ErrorKind::UnknownVariant {
+            variant: variant.into(),
+            expected,
+        }
+        .into()
+    }
+
+    #[cold]
+    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
+        ErrorKind::UnknownField {
+            field: field.into(),
+            expected,
+        }
+        .into()
+    }
+
+    #[cold]
+    fn missing_field(field: &'static str) -> Self {
+        ErrorKind::MissingField { field }.into()
+    }
+
+    #[cold]
+    fn duplicate_field(field: &'static str) -> Self {
+        ErrorKind::DuplicateField { field }.into()
     }
 }
 

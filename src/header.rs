@@ -8,7 +8,7 @@
 use std::io::Read;
 
 use crate::dtype::{Dtype, DEFAULT_MAX_DEPTH};
-use crate::error::{shape_repr, Error, Result};
+use crate::error::{shape_repr, Error, ErrorKind, Result};
 use crate::pylit::{self, PyValue};
 
 /// The magic string every `.npy` file starts with.
@@ -51,7 +51,7 @@ impl Version {
             (1, 0) => Ok(Version::V1_0),
             (2, 0) => Ok(Version::V2_0),
             (3, 0) => Ok(Version::V3_0),
-            _ => Err(Error::UnsupportedVersion { major, minor }),
+            _ => Err(ErrorKind::UnsupportedVersion { major, minor }.into()),
         }
     }
 
@@ -134,9 +134,10 @@ impl ReadOptions {
     pub(crate) fn check_decode(&self, header: &Header, data_len: usize) -> Result<()> {
         let depth = header.shape.len() + header.dtype.nesting();
         if depth > self.max_depth {
-            return Err(Error::TooDeep {
+            return Err(ErrorKind::TooDeep {
                 limit: self.max_depth,
-            });
+            }
+            .into());
         }
         let (axes, count) = crate::dtype::prefix_nodes(&header.shape);
         let nodes = axes.saturating_add(count.saturating_mul(1 + header.dtype.nodes()));
@@ -144,12 +145,13 @@ impl ReadOptions {
             .saturating_mul(NODES_PER_DATA_BYTE)
             .saturating_add(self.max_elements_without_data);
         if nodes > allowed {
-            return Err(Error::TooManyElements {
+            return Err(ErrorKind::TooManyElements {
                 shape: shape_repr(&header.shape),
                 descr: header.dtype.to_string(),
                 elements: nodes as u64,
                 data_len: data_len as u64,
-            });
+            }
+            .into());
         }
         Ok(())
     }
@@ -196,10 +198,11 @@ impl Header {
     }
 
     fn overflow(&self) -> Error {
-        Error::ShapeOverflow {
+        ErrorKind::ShapeOverflow {
             shape: shape_repr(&self.shape),
             descr: self.dtype.to_string(),
         }
+        .into()
     }
 
     /// Parses the header at the start of `bytes` (the data need not follow).
@@ -211,15 +214,13 @@ impl Header {
     pub fn from_slice_with(bytes: &[u8], opts: &ReadOptions) -> Result<Header> {
         let (version, len, start) = read_preamble(bytes)?;
         check_header_len(len, opts)?;
-        let end =
-            start
-                .checked_add(len)
-                .filter(|&e| e <= bytes.len())
-                .ok_or(Error::UnexpectedEof {
-                    what: "header",
-                    expected: len as u64,
-                    found: (bytes.len() - start) as u64,
-                })?;
+        let end = start.checked_add(len).filter(|&e| e <= bytes.len()).ok_or(
+            ErrorKind::UnexpectedEof {
+                what: "header",
+                expected: len as u64,
+                found: (bytes.len() - start) as u64,
+            },
+        )?;
         parse_dict(&bytes[start..end], version, end, opts)
     }
 
@@ -234,9 +235,10 @@ impl Header {
         let mut pre = [0u8; 12];
         read_full(&mut reader, &mut pre[..8], "magic string")?;
         if pre[..6] != MAGIC[..] {
-            return Err(Error::BadMagic {
+            return Err(ErrorKind::BadMagic {
                 found: pre[..6].to_vec(),
-            });
+            }
+            .into());
         }
         let version = Version::from_bytes(pre[6], pre[7])?;
         let w = version.len_width();
@@ -248,11 +250,12 @@ impl Header {
         let mut text = Vec::with_capacity(len.min(4096));
         let got = (&mut reader).take(len as u64).read_to_end(&mut text)?;
         if got < len {
-            return Err(Error::UnexpectedEof {
+            return Err(ErrorKind::UnexpectedEof {
                 what: "header",
                 expected: len as u64,
                 found: got as u64,
-            });
+            }
+            .into());
         }
         parse_dict(&text, version, 8 + w + len, opts)
     }
@@ -474,24 +477,27 @@ fn header_len_field(b: &[u8]) -> usize {
 fn read_preamble(bytes: &[u8]) -> Result<(Version, usize, usize)> {
     if bytes.len() < 8 {
         if !MAGIC.starts_with(&bytes[..bytes.len().min(6)]) {
-            return Err(Error::BadMagic {
+            return Err(ErrorKind::BadMagic {
                 found: bytes[..bytes.len().min(6)].to_vec(),
-            });
+            }
+            .into());
         }
-        return Err(Error::UnexpectedEof {
+        return Err(ErrorKind::UnexpectedEof {
             what: "magic string",
             expected: 8,
             found: bytes.len() as u64,
-        });
+        }
+        .into());
     }
     if bytes[..6] != MAGIC[..] {
-        return Err(Error::BadMagic {
+        return Err(ErrorKind::BadMagic {
             found: bytes[..6].to_vec(),
-        });
+        }
+        .into());
     }
     let version = Version::from_bytes(bytes[6], bytes[7])?;
     let w = version.len_width();
-    let field = bytes.get(8..8 + w).ok_or(Error::UnexpectedEof {
+    let field = bytes.get(8..8 + w).ok_or(ErrorKind::UnexpectedEof {
         what: "header length",
         expected: w as u64,
         found: (bytes.len() - 8) as u64,
@@ -501,10 +507,11 @@ fn read_preamble(bytes: &[u8]) -> Result<(Version, usize, usize)> {
 
 fn check_header_len(len: usize, opts: &ReadOptions) -> Result<()> {
     if len > opts.max_header_len {
-        return Err(Error::HeaderTooLarge {
+        return Err(ErrorKind::HeaderTooLarge {
             len: len as u64,
             limit: opts.max_header_len,
-        });
+        }
+        .into());
     }
     Ok(())
 }
@@ -516,25 +523,27 @@ pub(crate) fn read_full<R: Read>(r: &mut R, buf: &mut [u8], what: &'static str) 
     while filled < buf.len() {
         match r.read(&mut buf[filled..]) {
             Ok(0) => {
-                return Err(Error::UnexpectedEof {
+                return Err(ErrorKind::UnexpectedEof {
                     what,
                     expected: buf.len() as u64,
                     found: filled as u64,
-                })
+                }
+                .into())
             }
             Ok(n) => filled += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Error::Io(e)),
+            Err(e) => return Err(ErrorKind::Io(e).into()),
         }
     }
     Ok(())
 }
 
 fn header_err(message: impl Into<String>) -> Error {
-    Error::Header {
+    ErrorKind::Header {
         message: message.into(),
         offset: None,
     }
+    .into()
 }
 
 fn parse_dict(
@@ -560,9 +569,11 @@ fn parse_general(
 ) -> Result<Header> {
     let text: std::borrow::Cow<str> = match version {
         Version::V3_0 => std::str::from_utf8(raw)
-            .map_err(|e| Error::Header {
-                message: "format 3.0 header is not valid UTF-8".into(),
-                offset: Some(e.valid_up_to()),
+            .map_err(|e| {
+                Error::from(ErrorKind::Header {
+                    message: "format 3.0 header is not valid UTF-8".into(),
+                    offset: Some(e.valid_up_to()),
+                })
             })?
             .into(),
         // ASCII reads as it is; latin-1 maps each byte to the code point of

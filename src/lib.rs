@@ -144,7 +144,7 @@ mod with;
 pub use complex::Complex;
 pub use de::{from_reader, from_reader_with, from_slice, take_from_slice, Deserializer};
 pub use dtype::{ByteOrder, Dtype, Field, Record};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use header::{Header, ReadOptions, Version, MAGIC};
 pub use ser::{to_vec, to_writer, Serializer};
 pub use view::{ArrayView, Element};

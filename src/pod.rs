@@ -76,7 +76,7 @@ use serde::Serialize;
 
 use crate::de::{Transient, View};
 use crate::dtype::Dtype;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::header::{read_full, Header, Preamble, ReadOptions};
 use crate::stream::StreamDeserializer;
 use probe::holds_own_bytes;
@@ -275,16 +275,10 @@ fn read_records<R: Read, T: Pod>(reader: &mut R, count: usize) -> Result<Vec<T>>
         let want = (count - filled).min(chunk.max(filled));
         records.resize(filled + want, T::zeroed());
         let dst = bytemuck::cast_slice_mut(&mut records[filled..]);
-        if let Err(e) = read_full(reader, dst, "array data") {
-            return Err(match e {
-                Error::UnexpectedEof { found, .. } => Error::UnexpectedEof {
-                    what: "array data",
-                    expected: (count * size_of::<T>()) as u64,
-                    found: (filled * size_of::<T>()) as u64 + found,
-                },
-                e => e,
-            });
-        }
+        read_full(reader, dst, "array data").map_err(|e| {
+            let size = size_of::<T>() as u64;
+            e.eof_within("array data", count as u64 * size, filled as u64 * size)
+        })?;
     }
     Ok(records)
 }

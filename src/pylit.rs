@@ -7,7 +7,7 @@
 //! appear in a valid header and rejects everything else with a byte offset.
 //! Recursion depth is bounded so hostile headers cannot overflow the stack.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// A parsed Python literal.
 #[derive(Clone, Debug, PartialEq)]
@@ -115,10 +115,11 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, message: impl Into<String>) -> Error {
-        Error::Header {
+        ErrorKind::Header {
             message: message.into(),
             offset: Some(self.pos),
         }
+        .into()
     }
 
     fn peek(&self) -> Option<u8> {
@@ -477,7 +478,7 @@ impl Parser<'_> {
                 return Ok(());
             }
         };
-        let ch = char::from_u32(code).ok_or_else(|| Error::Header {
+        let ch = char::from_u32(code).ok_or_else(|| ErrorKind::Header {
             message: format!("escape encodes an invalid character U+{code:X}"),
             offset: Some(esc_at),
         })?;

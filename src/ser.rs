@@ -19,7 +19,7 @@ use serde::ser::{self, Serialize};
 
 use crate::complex::COMPLEX_NEWTYPE;
 use crate::dtype::{ByteOrder, Dtype, LeafKind, Record, COMPLEX_PAIR};
-use crate::error::{index_repr, shape_repr, Error, Result};
+use crate::error::{index_repr, shape_repr, Error, ErrorKind, Result};
 use crate::header::{Preamble, MAX_DIMS};
 
 /// Serializes `value` as a complete `.npy` file in memory.
@@ -79,11 +79,11 @@ pub(crate) fn to_vec_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -
     };
     emit(value, &layout, &mut sink)?;
     if sink.pos != total {
-        return Err(Error::Custom(format!(
+        return Err(ErrorKind::Custom(format!(
             "the value serialized {} bytes of data in the second pass, {} in the first; its Serialize impl is not deterministic",
             sink.pos - start,
             total - start
-        )));
+        )).into());
     }
     Ok(())
 }
@@ -261,14 +261,14 @@ fn filled(buf: &[u8], pos: usize) -> Result<&[u8]> {
 #[cold]
 #[inline(never)]
 fn lost_chunk() -> Error {
-    Error::Custom(
+    ErrorKind::Custom(
         "a sequence was abandoned after an error and its output lost; a Serialize impl ignored an error".into(),
-    )
+    ).into()
 }
 
 #[cold]
 fn overrun() -> Error {
-    Error::Custom("the value serialized more data in the second pass than in the first; its Serialize impl is not deterministic".into())
+    ErrorKind::Custom("the value serialized more data in the second pass than in the first; its Serialize impl is not deterministic".into()).into()
 }
 
 /// A fixed chunk in front of an `io::Write`.
@@ -474,11 +474,12 @@ impl Plan {
                     .unwrap_or(0);
                 let mut at = index.to_vec();
                 at.extend(std::iter::repeat(0).take(axis));
-                return Err(Error::Ragged {
+                return Err(ErrorKind::Ragged {
                     index: index_repr(&at),
                     found: other.dims[axis],
                     expected: self.dims[axis],
-                });
+                }
+                .into());
             }
             return Err(self.mixed(&other, index));
         }
@@ -507,11 +508,12 @@ impl Plan {
     }
 
     fn mixed(&self, other: &Plan, index: &[usize]) -> Error {
-        Error::MixedTypes {
+        ErrorKind::MixedTypes {
             index: index_repr(index),
             expected: self.describe(),
             found: other.describe(),
         }
+        .into()
     }
 
     fn dtype(&self) -> Result<Dtype> {
@@ -550,10 +552,11 @@ impl Layout {
     }
 
     fn overflow(&self) -> Error {
-        Error::ShapeOverflow {
+        ErrorKind::ShapeOverflow {
             shape: shape_repr(&self.shape),
             descr: self.dtype.to_string(),
         }
+        .into()
     }
 }
 
@@ -569,7 +572,8 @@ pub(crate) fn element_layout<T: Serialize>(one: &T) -> Result<(Dtype, Vec<usize>
 
 fn plan<T: Serialize + ?Sized>(value: &T) -> Result<Layout> {
     // Without an output to write into, the first pass always plans.
-    plan_into(value, None)?.ok_or_else(|| Error::Custom("internal: nothing planned".into()))
+    plan_into(value, None)?
+        .ok_or_else(|| ErrorKind::Custom("internal: nothing planned".into()).into())
 }
 
 /// [`plan`], but when `value` is one slice of plain numbers (or of rows of
@@ -586,10 +590,11 @@ fn plan_into<T: Serialize + ?Sized>(
     }
     let layout = plan_layout(value)?;
     if layout.shape.len() > MAX_DIMS {
-        return Err(Error::Unsupported {
+        return Err(ErrorKind::Unsupported {
             what: "an array of more than 64 dimensions",
             hint: "NumPy arrays have at most 64",
-        });
+        }
+        .into());
     }
     Ok(Some(layout))
 }
@@ -609,22 +614,24 @@ fn plan_layout<T: Serialize + ?Sized>(value: &T) -> Result<Layout> {
             .unwrap_or(u64::MAX);
         let found = p.dims.first().copied().unwrap_or(1) as u64;
         if p.dims.len() != 1 || found != count {
-            return Err(Error::ShapeDataMismatch {
+            return Err(ErrorKind::ShapeDataMismatch {
                 shape: shape_repr(&shape),
                 expected: count,
                 found,
-            });
+            }
+            .into());
         }
         let dtype = match descr {
             // A stated dtype gives empty arrays their type, and must agree
             // with the data otherwise.
             Some(d) if p.elem == Elem::Unknown => d,
             Some(d) if d != p.dtype()? => {
-                return Err(Error::MixedTypes {
+                return Err(ErrorKind::MixedTypes {
                     index: "[]".into(),
                     expected: format!("{d} (the `descr` field)"),
                     found: p.describe(),
-                })
+                }
+                .into())
             }
             _ => p.dtype()?,
         };
@@ -690,7 +697,7 @@ impl std::error::Error for PlanError {}
 
 impl ser::Error for PlanError {
     fn custom<T: std::fmt::Display>(msg: T) -> Self {
-        PlanError::Fail(Error::Custom(msg.to_string()))
+        PlanError::Fail(ErrorKind::Custom(msg.to_string()).into())
     }
 }
 
@@ -701,38 +708,25 @@ impl From<Error> for PlanError {
 }
 
 fn unsupported<T>(what: &'static str, hint: &'static str) -> Result<T, PlanError> {
-    Err(PlanError::Fail(Error::Unsupported { what, hint }))
+    Err(PlanError::Fail(
+        ErrorKind::Unsupported { what, hint }.into(),
+    ))
 }
 
-/// Prefixes the index of the element an error happened in.
-fn at_index(e: Error, i: usize) -> Error {
-    let prefix = |s: String| {
-        if s == "[]" {
-            format!("[{i}]")
-        } else {
-            format!("[{i}, {}", &s[1..])
+/// Prefixes the index of the element an error happened in. Ragged and
+/// mixed-type errors name their index in their own message.
+#[cold]
+fn at_index(mut e: Error, i: usize) -> Error {
+    match e.kind_mut() {
+        ErrorKind::Ragged { index, .. } | ErrorKind::MixedTypes { index, .. } => {
+            *index = if index == "[]" {
+                format!("[{i}]")
+            } else {
+                format!("[{i}, {}", &index[1..])
+            };
+            e
         }
-    };
-    match e {
-        Error::Ragged {
-            index,
-            found,
-            expected,
-        } => Error::Ragged {
-            index: prefix(index),
-            found,
-            expected,
-        },
-        Error::MixedTypes {
-            index,
-            expected,
-            found,
-        } => Error::MixedTypes {
-            index: prefix(index),
-            expected,
-            found,
-        },
-        other => other,
+        _ => e.at_index(i),
     }
 }
 
@@ -1571,7 +1565,7 @@ impl ser::SerializeStruct for StructPlanner<'_> {
                 _ => {}
             }
         }
-        let p = plan_value(value, None)?;
+        let p = plan_value(value, None).map_err(|e| e.in_field(key))?;
         self.fields.push((Cow::Borrowed(key), p));
         Ok(())
     }
@@ -1664,7 +1658,7 @@ struct Capture {
 macro_rules! capture_int {
     ($($method:ident: $ty:ty),*) => {$(
         fn $method(self, v: $ty) -> Result<Captured> {
-            u64::try_from(v).map(Captured::Int).map_err(|_| Error::Custom("negative dimension".into()))
+            u64::try_from(v).map(Captured::Int).map_err(|_| ErrorKind::Custom("negative dimension".into()).into())
         }
     )*};
 }
@@ -1753,13 +1747,13 @@ impl ser::Serializer for Capture {
         _v: &'static str,
         _len: usize,
     ) -> Result<Self::SerializeTupleVariant> {
-        Err(Error::Custom("not a shape".into()))
+        Err(ErrorKind::Custom("not a shape".into()).into())
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap> {
-        Err(Error::Custom("not a shape".into()))
+        Err(ErrorKind::Custom("not a shape".into()).into())
     }
     fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeStruct> {
-        Err(Error::Custom("not a shape".into()))
+        Err(ErrorKind::Custom("not a shape".into()).into())
     }
     fn serialize_struct_variant(
         self,
@@ -1768,7 +1762,7 @@ impl ser::Serializer for Capture {
         _v: &'static str,
         _len: usize,
     ) -> Result<Self::SerializeStructVariant> {
-        Err(Error::Custom("not a shape".into()))
+        Err(ErrorKind::Custom("not a shape".into()).into())
     }
 }
 
@@ -1776,12 +1770,12 @@ impl Capture {
     fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         match value.serialize(Capture::default())? {
             Captured::Int(i) => {
-                let d =
-                    usize::try_from(i).map_err(|_| Error::Custom("dimension too large".into()))?;
+                let d = usize::try_from(i)
+                    .map_err(|_| ErrorKind::Custom("dimension too large".into()))?;
                 self.dims.push(d);
                 Ok(())
             }
-            _ => Err(Error::Custom("not a shape".into())),
+            _ => Err(ErrorKind::Custom("not a shape".into()).into()),
         }
     }
 }
@@ -1844,11 +1838,12 @@ fn mismatch(dtype: &Dtype, dims: &[usize], found: &str) -> Error {
     } else {
         format!("a sequence of {} elements", dims[0])
     };
-    Error::MixedTypes {
+    ErrorKind::MixedTypes {
         index: "[]".into(),
         expected,
         found: found.to_string(),
     }
+    .into()
 }
 
 impl<'a, O: Output> Emitter<'a, O> {
@@ -1874,11 +1869,12 @@ impl<'a, O: Output> Emitter<'a, O> {
         };
         if let Some(len) = len {
             if len != expected {
-                return Err(Error::Ragged {
+                return Err(ErrorKind::Ragged {
                     index: "[]".into(),
                     found: len,
                     expected,
-                });
+                }
+                .into());
             }
         }
         let kind = leaf_kind(self.dtype, rest);
@@ -2268,11 +2264,12 @@ impl<O: Output> SeqEmitter<'_, O> {
     #[inline(always)]
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         if self.count == self.expected {
-            return Err(Error::Ragged {
+            return Err(ErrorKind::Ragged {
                 index: "[]".into(),
                 found: self.count + 1,
                 expected: self.expected,
-            });
+            }
+            .into());
         }
         let r = match &mut self.lent {
             Some(chunk) => {
@@ -2309,11 +2306,12 @@ impl<O: Output> SeqEmitter<'_, O> {
     fn finish(mut self) -> Result<()> {
         self.give_back();
         if self.count != self.expected {
-            return Err(Error::Ragged {
+            return Err(ErrorKind::Ragged {
                 index: "[]".into(),
                 found: self.count,
                 expected: self.expected,
-            });
+            }
+            .into());
         }
         Ok(())
     }
@@ -2467,23 +2465,25 @@ impl<'a> RecordFiller<'a> {
 
 #[cold]
 fn too_few_fields(expected: usize, found: usize) -> Error {
-    Error::MixedTypes {
+    ErrorKind::MixedTypes {
         index: "[]".into(),
         expected: format!("{expected} fields"),
         found: format!("{found} fields"),
     }
+    .into()
 }
 
 #[cold]
 fn field_order_error(record: &Record, i: usize, key: Option<&str>) -> Error {
     let Some(key) = key else {
-        return Error::Custom(format!(
+        return ErrorKind::Custom(format!(
             "a tuple longer than its record: {} has {} fields",
             Dtype::Record(record.clone()),
             record.fields().len()
-        ));
+        ))
+        .into();
     };
-    Error::MixedTypes {
+    ErrorKind::MixedTypes {
         index: "[]".into(),
         expected: format!(
             "field {:?}",
@@ -2491,6 +2491,7 @@ fn field_order_error(record: &Record, i: usize, key: Option<&str>) -> Error {
         ),
         found: format!("field {key:?} (every record must have the same fields in the same order)"),
     }
+    .into()
 }
 
 impl<O: Output> ser::SerializeStruct for StructEmitter<'_, O> {

@@ -16,7 +16,7 @@ use crate::de::{
     is_shaped, is_shaped_field, read_data, shaped_meta, visit_whole, Leftover, Transient, View,
 };
 use crate::dtype::LeafKind;
-use crate::error::{shape_repr, Error, Result};
+use crate::error::{shape_repr, Error, ErrorKind, Result};
 use crate::header::{read_full, Header};
 
 /// Bytes read from the stream per refill (rounded to whole blocks).
@@ -196,12 +196,7 @@ impl<R: Read> Blocks<'_, R> {
                 self.consumed += n;
                 Ok(())
             }
-            Err(Error::UnexpectedEof { found, .. }) => Err(Error::UnexpectedEof {
-                what: "array data",
-                expected: self.total as u64,
-                found: (self.consumed as u64) + found,
-            }),
-            Err(e) => Err(e),
+            Err(e) => Err(e.eof_within("array data", self.total as u64, self.consumed as u64)),
         }
     }
 }
@@ -225,9 +220,12 @@ impl<R: Read> ElementChunks for &mut Blocks<'_, R> {
 
 impl<R> Leftover for Blocks<'_, R> {
     fn leftover(&self) -> Option<Error> {
-        (self.index < self.count).then(|| Error::Dimension {
-            expected: format!("{} elements along axis 0", self.index),
-            shape: shape_repr(&self.header.shape),
+        (self.index < self.count).then(|| {
+            ErrorKind::Dimension {
+                expected: format!("{} elements along axis 0", self.index),
+                shape: shape_repr(&self.header.shape),
+            }
+            .into()
         })
     }
 }
@@ -244,6 +242,7 @@ impl<'de, R: Read> de::SeqAccess<'de> for Blocks<'_, R> {
         }
         let bytes = &self.window[self.pos..self.pos + self.block];
         self.pos += self.block;
+        let index = self.index;
         self.index += 1;
         let view = View::block(
             bytes,
@@ -252,7 +251,9 @@ impl<'de, R: Read> de::SeqAccess<'de> for Blocks<'_, R> {
             self.axis,
             Transient,
         );
-        view.deserialize_seed(self.kind, seed).map(Some)
+        view.deserialize_seed(self.kind, seed)
+            .map(Some)
+            .map_err(|e| e.at_index(index))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -284,7 +285,7 @@ impl<'de, R: Read> de::MapAccess<'de> for StreamShaped<'_, R> {
         let field = self.fields.get(self.next).copied().unwrap_or("");
         self.next += 1;
         let Some(blocks) = self.blocks.as_mut() else {
-            return Err(Error::Custom("`data` read twice".into()));
+            return Err(ErrorKind::Custom("`data` read twice".into()).into());
         };
         let header = blocks.header;
         if field != "data" {
@@ -299,6 +300,7 @@ impl<'de, R: Read> de::MapAccess<'de> for StreamShaped<'_, R> {
         // Invariant: checked to be `Some` just above.
         let blocks = self.blocks.take().expect("blocks present");
         seed.deserialize(FlatStream(blocks))
+            .map_err(|e| e.in_field("data"))
     }
 }
 

@@ -9,7 +9,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::dtype::{ByteOrder, Dtype};
-use crate::error::{shape_repr, Error};
+use crate::error::{shape_repr, Error, ErrorKind};
 
 /// serde newtype name under which the reader hands out raw array parts.
 pub(crate) const VIEW_NEWTYPE: &str = "$serde_npy::ArrayView";
@@ -109,11 +109,12 @@ impl<'a, T: Element> ArrayView<'a, T> {
         let data = data.into();
         let count = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
         if count != Some(data.len()) {
-            return Err(Error::ShapeDataMismatch {
+            return Err(ErrorKind::ShapeDataMismatch {
                 shape: shape_repr(&shape),
                 expected: count.map_or(u64::MAX, |c| c as u64),
                 found: data.len() as u64,
-            });
+            }
+            .into());
         }
         Ok(ArrayView {
             shape,
@@ -264,7 +265,7 @@ impl<'de: 'a, 'a, T: Element + Deserialize<'de>> Visitor<'de> for ViewVisitor<'a
         };
         let order = dtype.byte_order().unwrap_or(ByteOrder::NATIVE);
         if dtype.with_byte_order(ByteOrder::Little) != T::dtype(ByteOrder::Little) {
-            return Err(de::Error::custom(Error::TypeMismatch {
+            return Err(de::Error::custom(ErrorKind::TypeMismatch {
                 expected: format!(
                     "{} (the element type of the ArrayView)",
                     T::dtype(ByteOrder::NATIVE)

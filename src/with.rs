@@ -13,7 +13,7 @@ use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{self, Serialize, Serializer};
 
 use crate::de::{Borrowed, Lend, Transient, View};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 
 /// Serializes `value` as one bytes value holding a complete `.npy` file.
 ///
@@ -128,7 +128,7 @@ impl std::error::Error for Probe {}
 
 impl ser::Error for Probe {
     fn custom<M: fmt::Display>(msg: M) -> Self {
-        Probe::Failed(Error::Custom(msg.to_string()))
+        Probe::Failed(ErrorKind::Custom(msg.to_string()).into())
     }
 }
 

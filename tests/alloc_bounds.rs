@@ -25,6 +25,7 @@
 //! The tests for the bugs this file found (lying block sizes, zero-size axes,
 //! deep subarrays, header-length claims) now pass and guard against regressions.
 
+use serde_npy::ErrorKind;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::PathBuf;
@@ -248,8 +249,8 @@ fn header_claiming_1e12_elements_over_8_bytes() {
     let e = serde_npy::from_slice::<Value>(&npy("'<f8'", "(1000000000000,)", &[0; 8])).unwrap_err();
     assert!(
         matches!(
-            e,
-            Error::DataLength {
+            e.kind(),
+            ErrorKind::DataLength {
                 expected: 8_000_000_000_000,
                 found: 8,
                 ..
@@ -261,8 +262,8 @@ fn header_claiming_1e12_elements_over_8_bytes() {
         .unwrap_err();
     assert!(
         matches!(
-            e,
-            Error::UnexpectedEof {
+            e.kind(),
+            ErrorKind::UnexpectedEof {
                 expected: 8_000_000_000_000,
                 found: 8,
                 ..
@@ -345,7 +346,7 @@ fn shape_overflow() {
         .unwrap()
         .data_len()
         .unwrap_err();
-    assert!(matches!(e, Error::ShapeOverflow { .. }), "{e:?}");
+    assert!(matches!(e.kind(), ErrorKind::ShapeOverflow { .. }), "{e:?}");
 }
 
 #[test]
@@ -360,8 +361,8 @@ fn huge_header_len_over_a_short_file() {
     let e = Header::from_reader(&bytes[..]).unwrap_err();
     assert!(
         matches!(
-            e,
-            Error::HeaderTooLarge {
+            e.kind(),
+            ErrorKind::HeaderTooLarge {
                 len: 4294967295,
                 limit: 1048576
             }
@@ -375,8 +376,8 @@ fn huge_header_len_over_a_short_file() {
     let (r, peak) = measure(|| Header::from_slice(&bytes));
     assert!(
         matches!(
-            r,
-            Err(Error::UnexpectedEof {
+            r.as_ref().map_err(serde_npy::Error::kind),
+            Err(ErrorKind::UnexpectedEof {
                 what: "header",
                 expected: 1_000_000,
                 found: 8
@@ -389,8 +390,8 @@ fn huge_header_len_over_a_short_file() {
     eprintln!("HEADER_LEN 1e6 in a 20-byte stream: Header::from_reader peak {peak} B");
     assert!(
         matches!(
-            r,
-            Err(Error::UnexpectedEof {
+            r.as_ref().map_err(serde_npy::Error::kind),
+            Err(ErrorKind::UnexpectedEof {
                 what: "header",
                 expected: 1_000_000,
                 found: 8
@@ -405,7 +406,13 @@ fn huge_header_len_over_a_short_file() {
     // A lower limit lowers that bound.
     let opts = ReadOptions::new().max_header_len(64 * KIB);
     let (r, peak) = measure(|| Header::from_reader_with(&bytes[..], &opts));
-    assert!(matches!(r, Err(Error::HeaderTooLarge { .. })), "{r:?}");
+    assert!(
+        matches!(
+            r.as_ref().map_err(serde_npy::Error::kind),
+            Err(ErrorKind::HeaderTooLarge { .. })
+        ),
+        "{r:?}"
+    );
     assert!(peak <= MAX_FIXED, "{peak}");
 }
 
@@ -437,12 +444,15 @@ fn deeply_nested_descr() {
     // Just past the default depth of 128 record levels.
     let descr = format!("{}'<i4'{}", "[('a', ".repeat(129), ")]".repeat(129));
     let e = Header::from_slice(&bytes_of(&descr)).unwrap_err();
-    assert!(matches!(e, Error::TooDeep { .. }), "{e:?}");
+    assert!(matches!(e.kind(), ErrorKind::TooDeep { .. }), "{e:?}");
     let descr = format!("{}'<i4'{}", "[('a', ".repeat(128), ")]".repeat(128));
     Header::from_slice(&bytes_of(&descr)).unwrap();
     // Decoding counts the array's axis too: (1,) of 128 levels is 129 deep.
     let e = serde_npy::from_slice::<Value>(&bytes_of(&descr)).unwrap_err();
-    assert!(matches!(e, Error::TooDeep { limit: 128 }), "{e:?}");
+    assert!(
+        matches!(e.kind(), ErrorKind::TooDeep { limit: 128 }),
+        "{e:?}"
+    );
 }
 
 fn bytes_of(descr: &str) -> Vec<u8> {
@@ -495,8 +505,8 @@ fn max_header_len_is_adjustable_and_enforced() {
         r.unwrap_or_else(|e| panic!("{what} at the limit: {e}"));
     }
     for (what, r) in with_opts(&bytes, &ReadOptions::new().max_header_len(len - 1)) {
-        match r {
-            Err(Error::HeaderTooLarge { len: l, limit }) => {
+        match r.map_err(serde_npy::Error::into_kind) {
+            Err(ErrorKind::HeaderTooLarge { len: l, limit }) => {
                 assert_eq!((l as usize, limit), (len, len - 1), "{what}")
             }
             other => panic!("{what}: {other:?}"),
@@ -508,7 +518,10 @@ fn max_header_len_is_adjustable_and_enforced() {
     assert!(big.len() > MIB);
     for (what, r) in with_opts(&big, &ReadOptions::new()) {
         assert!(
-            matches!(r, Err(Error::HeaderTooLarge { .. })),
+            matches!(
+                r.as_ref().map_err(serde_npy::Error::kind),
+                Err(ErrorKind::HeaderTooLarge { .. })
+            ),
             "{what}: {r:?}"
         );
     }
@@ -538,10 +551,22 @@ fn max_depth_is_adjustable_and_enforced() {
             r.unwrap_or_else(|e| panic!("{what}: 4 record levels with limit 4: {e}"));
             continue;
         }
-        assert!(matches!(r, Err(Error::TooDeep { .. })), "{what}: {r:?}");
+        assert!(
+            matches!(
+                r.as_ref().map_err(serde_npy::Error::kind),
+                Err(ErrorKind::TooDeep { .. })
+            ),
+            "{what}: {r:?}"
+        );
     }
     for (what, r) in with_opts(&nested(1), &ReadOptions::new().max_depth(0)) {
-        assert!(matches!(r, Err(Error::TooDeep { .. })), "{what}: {r:?}");
+        assert!(
+            matches!(
+                r.as_ref().map_err(serde_npy::Error::kind),
+                Err(ErrorKind::TooDeep { .. })
+            ),
+            "{what}: {r:?}"
+        );
     }
     let plain = serde_npy::to_vec(&[1i16, 2]).unwrap();
     for (what, r) in with_opts(&plain, &ReadOptions::new().max_depth(1)) {
@@ -564,7 +589,10 @@ fn max_depth_is_adjustable_and_enforced() {
 #[test]
 fn too_deep_reports_the_limit_in_force() {
     let e = Header::from_slice_with(&nested(4), &ReadOptions::new().max_depth(3)).unwrap_err();
-    assert!(matches!(e, Error::TooDeep { limit: 3 }), "{e:?}: {e}");
+    assert!(
+        matches!(e.kind(), ErrorKind::TooDeep { limit: 3 }),
+        "{e:?}: {e}"
+    );
 }
 
 // ---------------------------------------------------------------------------

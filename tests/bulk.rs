@@ -247,7 +247,10 @@ fn errors_from_the_element_path_are_unchanged() {
     // A 2-D file is not a Vec<f32>; the dimension error comes as before.
     let bytes = serde_npy::to_vec(&[[1.0f32, 2.0], [3.0, 4.0]]).unwrap();
     let err = serde_npy::from_slice::<Vec<f32>>(&bytes).unwrap_err();
-    assert!(matches!(err, serde_npy::Error::Dimension { .. }), "{err:?}");
+    assert!(
+        matches!(err.kind(), serde_npy::ErrorKind::Dimension { .. }),
+        "{err:?}"
+    );
 }
 
 /// serde's `Vec` visitor grows from a capped size hint; the whole-slice read
@@ -375,8 +378,8 @@ fn record_fields_that_are_vecs_and_rows() {
 fn from_reader_of_a_short_stream_says_how_short() {
     let file = serde_npy::to_vec(&[1.0f64, 2.0, 3.0]).unwrap();
     let err = serde_npy::from_reader::<_, Vec<f64>>(&file[..file.len() - 5]).unwrap_err();
-    match err {
-        serde_npy::Error::UnexpectedEof {
+    match err.into_kind() {
+        serde_npy::ErrorKind::UnexpectedEof {
             expected, found, ..
         } => assert_eq!((expected, found), (24, 19)),
         other => panic!("{other:?}"),

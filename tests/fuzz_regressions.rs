@@ -252,8 +252,8 @@ fn a_huge_item_size_does_not_size_the_reader_buffer() {
     let err = from_reader::<_, Value>(Cursor::new(&bytes)).unwrap_err();
     assert!(
         matches!(
-            err,
-            serde_npy::Error::UnexpectedEof { .. } | serde_npy::Error::DataLength { .. }
+            err.kind(),
+            serde_npy::ErrorKind::UnexpectedEof { .. } | serde_npy::ErrorKind::DataLength { .. }
         ),
         "{err:?}"
     );

@@ -7,9 +7,10 @@
 //!   the bytes of `to_vec`.
 //! * `from_reader` over readers that hand out one byte at a time, random
 //!   short reads and `Interrupted` gets the same value as `from_slice`; a
-//!   stream that ends early is `Error::UnexpectedEof` saying how many bytes
+//!   stream that ends early is `ErrorKind::UnexpectedEof` saying how many bytes
 //!   were missing; arrays written back to back are read in turn.
 
+use serde_npy::ErrorKind;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
@@ -18,7 +19,7 @@ use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_bytes::ByteBuf;
 use serde_npy::half::f16;
-use serde_npy::{Error, Header};
+use serde_npy::Header;
 
 mod rng;
 use rng::Rng;
@@ -220,8 +221,8 @@ fn fail_at_offsets<T: Serialize + ?Sized>(
             } else {
                 io::ErrorKind::Other
             };
-            match r {
-                Err(Error::Io(e)) if e.kind() == want => {}
+            match r.as_ref().map_err(serde_npy::Error::kind) {
+                Err(ErrorKind::Io(e)) if e.kind() == want => {}
                 other => panic!("{name}: failure at byte {limit} (zero={zero}): got {other:?}"),
             }
             // What did reach the writer is a prefix of the right bytes.
@@ -346,7 +347,7 @@ fn writer_failing_on_flush() {
     }
     let r = serde_npy::to_writer(FlushFails(Vec::new()), &[1u8, 2, 3]);
     assert!(
-        matches!(r, Err(Error::Io(ref e)) if e.kind() == io::ErrorKind::BrokenPipe),
+        matches!(r.as_ref().map_err(serde_npy::Error::kind), Err(ErrorKind::Io(ref e)) if e.kind() == io::ErrorKind::BrokenPipe),
         "{r:?}"
     );
 }
@@ -499,8 +500,8 @@ fn truncated_streams_say_how_much_is_missing() {
                 ("1 byte", Trickle::one_byte(part)),
             ] {
                 let e = serde_npy::from_reader::<_, X>(r).unwrap_err();
-                match &e {
-                    Error::UnexpectedEof {
+                match e.kind() {
+                    ErrorKind::UnexpectedEof {
                         what: w,
                         expected: x,
                         found: f,
