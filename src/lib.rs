@@ -136,6 +136,7 @@ mod header;
 pub mod pod;
 mod pylit;
 mod pyrepr;
+mod recorded;
 mod ser;
 mod stream;
 mod view;
@@ -146,7 +147,7 @@ pub use de::{from_reader, from_reader_with, from_slice, take_from_slice, Deseria
 pub use dtype::{ByteOrder, Dtype, Field, Record};
 pub use error::{Error, ErrorKind, Result};
 pub use header::{Header, ReadOptions, Version, MAGIC};
-pub use ser::{to_vec, to_writer, Serializer};
+pub use ser::{to_vec, to_writer, Recording, Serializer};
 pub use view::{ArrayView, Element};
 pub use with::{deserialize, serialize};
 
