@@ -69,6 +69,10 @@
 //! `<`, `>` byte orders. Object (`O`) arrays are refused: their data is a
 //! pickle, which is never loaded.
 //!
+//! Arrays written back to back in one stream are read in turn by
+//! [`from_slice_iter`] and [`from_reader_iter`], iterators that end exactly
+//! at the end of the input and report an array cut short as an error.
+//!
 //! # Arrays inside other formats
 //!
 //! [`serialize`] and [`deserialize`] make `#[serde(with = "serde_npy")]` work
@@ -132,6 +136,7 @@ mod de;
 mod dtype;
 mod error;
 mod header;
+mod iter;
 #[cfg(feature = "bytemuck")]
 pub mod pod;
 mod pylit;
@@ -146,6 +151,10 @@ pub use de::{from_reader, from_reader_with, from_slice, take_from_slice, Deseria
 pub use dtype::{ByteOrder, Dtype, Field, Record};
 pub use error::{Error, Result};
 pub use header::{Header, ReadOptions, Version, MAGIC};
+pub use iter::{
+    from_reader_iter, from_reader_iter_with, from_slice_iter, from_slice_iter_with, ReaderArrays,
+    SliceArrays,
+};
 pub use ser::{to_vec, to_writer, Serializer};
 pub use view::{ArrayView, Element};
 pub use with::{deserialize, serialize};
