@@ -46,7 +46,8 @@
 //! Tuples and arrays look the same to serde, so a tuple whose elements all
 //! have one type is an axis, as in `np.array([(1.0, 2.0)])` (shape `(1, 2)`);
 //! only a tuple mixing types is a record. An empty sequence has no element
-//! type, so it is written as `<f8`, like `np.array([])`.
+//! type, so it is written as `<f8`, like `np.array([])`; [`typed`] writes an
+//! empty slice of `T: Default` with `T`'s dtype and trailing axes instead.
 //!
 //! The bytes are identical to NumPy ≥ 1.24 `np.save`: the same header text with
 //! growth spaces and 64-byte alignment, and the same choice of format 1.0, 2.0
@@ -143,6 +144,7 @@ mod pylit;
 mod pyrepr;
 mod ser;
 mod stream;
+pub mod typed;
 mod view;
 mod with;
 
