@@ -1642,7 +1642,7 @@ impl Captured {
     }
     fn into_dtype(self) -> Option<Dtype> {
         match self {
-            Captured::Str(s) => s.parse().ok().or_else(|| Dtype::from_descr(&s).ok()),
+            Captured::Str(s) => s.parse().ok(),
             _ => None,
         }
     }
