@@ -487,15 +487,34 @@ impl Dtype {
         }
     }
 
-    /// Parses a `descr` written as Python literal text, such as `'<f4'` or
-    /// `[('x', '<f8'), ('y', '<i4', (2,))]`.
+    /// Parses a `descr` as a header or [`Display`](fmt::Display) writes it,
+    /// such as `'<f4'` or `[('x', '<f8'), ('y', '<i4', (2,))]`, or a bare
+    /// typestr such as `<f4`.
+    ///
+    /// Text holding a quote (`'` or `"`), or starting with `[` or `(`, is
+    /// read as a Python literal, as in a header; any other text is a bare
+    /// typestr. No typestr holds a quote or starts with a bracket, so both
+    /// forms read as what they are. [`FromStr`](std::str::FromStr) follows
+    /// the same rule: `text.parse()` and `from_descr(text)` agree, and both
+    /// read back what `to_string()`, [`Dtype::descr`] and [`Dtype::typestr`]
+    /// write.
     ///
     /// ```
     /// use serde_npy::{ByteOrder, Dtype};
-    /// let d = Dtype::from_descr("'>i8'").unwrap();
+    /// let d = Dtype::from_descr("'>i8'")?;
     /// assert_eq!(d, Dtype::I64(ByteOrder::Big));
+    /// assert_eq!(Dtype::from_descr(">i8")?, d);
+    /// assert_eq!(Dtype::from_descr(&d.to_string())?, d);
+    ///
+    /// let point = Dtype::from_descr("[('x', '<f4'), ('y', '<f4', (2,))]")?;
+    /// assert_eq!(point.itemsize(), 12);
+    /// assert_eq!(Dtype::from_descr(&point.to_string())?, point);
+    /// # Ok::<(), serde_npy::Error>(())
     /// ```
     pub fn from_descr(text: &str) -> Result<Dtype> {
+        if !is_literal(text) {
+            return parse_typestr(text);
+        }
         let v = crate::pylit::parse(text, false, DEFAULT_MAX_DEPTH * 3 + 4)?;
         Dtype::from_py(&v, DEFAULT_MAX_DEPTH)
     }
@@ -763,19 +782,47 @@ fn write_record_descr(r: &Record, out: &mut String) {
     out.push(']');
 }
 
+/// Whether descr text is a Python literal (`'<f4'`, `[('x', '<f4')]`) rather
+/// than a bare typestr (`<f4`, `<M8[ns]`): the rule of [`Dtype::from_descr`].
+fn is_literal(text: &str) -> bool {
+    text.contains(['\'', '"']) || text.trim_start().starts_with(['[', '('])
+}
+
+/// Writes the `descr` text, as in a header: `'<f4'`, or for a record
+/// `[('x', '<f4'), ('id', '<u4')]`. [`FromStr`](std::str::FromStr) and
+/// [`Dtype::from_descr`] read it back.
+///
+/// ```
+/// use serde_npy::{ByteOrder, Dtype};
+/// let d = Dtype::Str(8, ByteOrder::Big);
+/// assert_eq!(d.to_string(), "'>U8'");
+/// assert_eq!(d.to_string().parse::<Dtype>()?, d);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
 impl fmt::Display for Dtype {
-    /// Writes the `descr` text, as in a header.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.descr())
     }
 }
 
+/// Parses a bare typestr such as `<f4`, `|S3` or `>U8`, or descr text as
+/// [`Display`](fmt::Display) writes it, such as `'<f4'` or
+/// `[('x', '<f4'), ('id', '<u4')]`; the same as [`Dtype::from_descr`], whose
+/// documentation gives the rule that tells them apart.
+///
+/// ```
+/// use serde_npy::{ByteOrder, Dtype};
+/// assert_eq!("<f4".parse::<Dtype>()?, Dtype::F32(ByteOrder::Little));
+/// assert_eq!("'<f4'".parse::<Dtype>()?, Dtype::F32(ByteOrder::Little));
+/// let record: Dtype = "[('x', '<f4'), ('id', '<u4')]".parse()?;
+/// assert_eq!(record.itemsize(), 8);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
 impl std::str::FromStr for Dtype {
     type Err = Error;
 
-    /// Parses a bare typestr such as `<f4`, `|S3` or `>U8` (no quotes).
     fn from_str(s: &str) -> Result<Dtype> {
-        parse_typestr(s)
+        Dtype::from_descr(s)
     }
 }
 
@@ -1280,6 +1327,139 @@ mod tests {
         assert_eq!("?".parse::<Dtype>().unwrap(), Dtype::Bool);
         for bad in ["x", "<f3", "<f16", "", "<i2 ", "O", "|O8"] {
             assert!(bad.parse::<Dtype>().is_err(), "{bad}");
+        }
+    }
+
+    /// Dtypes of every kind, byte order and width, and records with nested
+    /// records, subarrays (nested levels too), titles and padding.
+    fn representative_dtypes() -> Vec<Dtype> {
+        use ByteOrder::{Big, Little};
+        let mut out = vec![
+            Dtype::Bool,
+            Dtype::I8,
+            Dtype::U8,
+            Dtype::Bytes(0),
+            Dtype::Bytes(1),
+            Dtype::Bytes(300),
+            Dtype::Void(0),
+            Dtype::Void(16),
+        ];
+        for o in [Little, Big] {
+            out.extend([
+                Dtype::I16(o),
+                Dtype::I32(o),
+                Dtype::I64(o),
+                Dtype::U16(o),
+                Dtype::U32(o),
+                Dtype::U64(o),
+                Dtype::F16(o),
+                Dtype::F32(o),
+                Dtype::F64(o),
+                Dtype::C64(o),
+                Dtype::C128(o),
+                Dtype::Str(0, o),
+                Dtype::Str(1, o),
+                Dtype::Str(77, o),
+                Dtype::DateTime(String::new(), o),
+                Dtype::DateTime("ns".into(), o),
+                Dtype::DateTime("μs".into(), o),
+                Dtype::TimeDelta("10s".into(), o),
+                Dtype::TimeDelta("D".into(), o),
+            ]);
+        }
+        let inner = Record::packed(vec![
+            ("a".into(), Dtype::I16(Big), vec![]),
+            ("b".into(), Dtype::U8, vec![2]),
+        ])
+        .unwrap();
+        out.push(Dtype::Record(inner.clone()));
+        out.push(Dtype::Record(
+            Record::packed(vec![
+                ("x".into(), Dtype::F32(Little), vec![]),
+                ("inner".into(), Dtype::Record(inner.clone()), vec![3]),
+                ("pos".into(), Dtype::F64(Little), vec![2, 3]),
+                ("label".into(), Dtype::Str(5, Little), vec![]),
+                ("when".into(), Dtype::DateTime("ms".into(), Big), vec![]),
+                ("z".into(), Dtype::C64(Little), vec![]),
+            ])
+            .unwrap(),
+        ));
+        // Padding between fields and at the end, and a title.
+        let field = |name: &str, title: Option<&str>, offset, dtype, shape| Field {
+            name: name.into(),
+            title: title.map(Into::into),
+            offset,
+            dtype,
+            shape,
+        };
+        out.push(Dtype::Record(
+            Record::new(
+                vec![
+                    field("a", Some("the a"), 1, Dtype::I32(Little), vec![]),
+                    field("r", None, 8, Dtype::Record(inner), vec![]),
+                    field("it's", None, 12, Dtype::U16(Big), vec![2]),
+                ],
+                24,
+            )
+            .unwrap(),
+        ));
+        out.push(Dtype::Record(Record::packed(vec![]).unwrap()));
+        out.push(Dtype::Record(Record::new(vec![], 4).unwrap()));
+        // Nested subarray levels exist only as parsed text.
+        for text in [
+            "[('c', ('<f8', (5,)), (2,))]",
+            "[('x', ([('a', '|i1'), ('', '|V3'), ('b', '|i1'), ('', '|V3')], (3,)), (4,))]",
+            "[('c', (('<f8', (5,)), (3, 4)), (2,)), ('d', '<i2', (2, 2))]",
+        ] {
+            out.push(Dtype::from_descr(text).unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn display_from_str_and_from_descr_read_each_other() {
+        for d in representative_dtypes() {
+            let text = d.to_string();
+            assert_eq!(text, d.descr());
+            assert_eq!(text.parse::<Dtype>().unwrap(), d, "parse {text}");
+            assert_eq!(Dtype::from_descr(&text).unwrap(), d, "from_descr {text}");
+            // Other quotes and spacing mean the same dtype.
+            let loose = format!(" {} ", text.replace('\'', "\""));
+            if !text.contains("it's") {
+                assert_eq!(loose.parse::<Dtype>().unwrap(), d, "parse {loose}");
+            }
+            if let Some(ts) = d.typestr() {
+                assert_eq!(text, format!("'{ts}'"));
+                assert_eq!(ts.parse::<Dtype>().unwrap(), d, "parse {ts}");
+                assert_eq!(Dtype::from_descr(&ts).unwrap(), d, "from_descr {ts}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_rule_tells_literals_from_typestrs() {
+        for literal in [
+            "'<f4'",
+            "\"<f4\"",
+            "u'<f4'",
+            " '<f4'",
+            "[]",
+            " [('a', '<i4')]",
+        ] {
+            assert!(is_literal(literal), "{literal}");
+            assert_eq!(
+                literal.parse::<Dtype>().is_ok(),
+                Dtype::from_descr(literal).is_ok()
+            );
+        }
+        for typestr in ["<f4", "f", "|S3", "<M8[ns]", "=U2", "V8"] {
+            assert!(!is_literal(typestr), "{typestr}");
+            assert!(Dtype::from_descr(typestr).is_ok(), "{typestr}");
+        }
+        // Neither form: each is refused by the parser the rule picks.
+        for bad in ["<f4'", "('<f8', (2,))", "[<f4]", "f4 ", "'<f3'", "3", "''"] {
+            assert!(bad.parse::<Dtype>().is_err(), "{bad}");
+            assert!(Dtype::from_descr(bad).is_err(), "{bad}");
         }
     }
 

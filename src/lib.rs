@@ -46,7 +46,8 @@
 //! Tuples and arrays look the same to serde, so a tuple whose elements all
 //! have one type is an axis, as in `np.array([(1.0, 2.0)])` (shape `(1, 2)`);
 //! only a tuple mixing types is a record. An empty sequence has no element
-//! type, so it is written as `<f8`, like `np.array([])`.
+//! type, so it is written as `<f8`, like `np.array([])`; [`typed`] writes an
+//! empty slice of `T: Default` with `T`'s dtype and trailing axes instead.
 //!
 //! The bytes are identical to NumPy ≥ 1.24 `np.save`: the same header text with
 //! growth spaces and 64-byte alignment, and the same choice of format 1.0, 2.0
@@ -68,6 +69,10 @@
 //! trailing comma, 16-byte legacy padding, format 2.0 and 3.0, and `|`, `=`,
 //! `<`, `>` byte orders. Object (`O`) arrays are refused: their data is a
 //! pickle, which is never loaded.
+//!
+//! Arrays written back to back in one stream are read in turn by
+//! [`from_slice_iter`] and [`from_reader_iter`], iterators that end exactly
+//! at the end of the input and report an array cut short as an error.
 //!
 //! # Arrays inside other formats
 //!
@@ -132,6 +137,7 @@ mod de;
 mod dtype;
 mod error;
 mod header;
+mod iter;
 #[cfg(feature = "bytemuck")]
 pub mod pod;
 mod pylit;
@@ -139,6 +145,7 @@ mod pyrepr;
 mod recorded;
 mod ser;
 mod stream;
+pub mod typed;
 mod view;
 mod with;
 
@@ -147,6 +154,10 @@ pub use de::{from_reader, from_reader_with, from_slice, take_from_slice, Deseria
 pub use dtype::{ByteOrder, Dtype, Field, Record};
 pub use error::{Error, ErrorKind, Result};
 pub use header::{Header, ReadOptions, Version, MAGIC};
+pub use iter::{
+    from_reader_iter, from_reader_iter_with, from_slice_iter, from_slice_iter_with, ReaderArrays,
+    SliceArrays,
+};
 pub use ser::{to_vec, to_writer, Recording, Serializer};
 pub use view::{ArrayView, Element};
 pub use with::{deserialize, serialize};

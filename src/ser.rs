@@ -783,7 +783,6 @@ impl Layout {
 
 /// The dtype and trailing axes of one element of an array of `T`s, exactly as
 /// [`to_vec`] lays out a slice holding `one`.
-#[cfg(feature = "bytemuck")]
 pub(crate) fn element_layout<T: Serialize>(one: &T) -> Result<(Dtype, Vec<usize>)> {
     let mut layout = plan(std::slice::from_ref(one))?;
     // Invariant: a slice plans as at least one axis, its length.
@@ -1858,7 +1857,7 @@ impl Captured {
     }
     fn into_dtype(self) -> Option<Dtype> {
         match self {
-            Captured::Str(s) => s.parse().ok().or_else(|| Dtype::from_descr(&s).ok()),
+            Captured::Str(s) => s.parse().ok(),
             _ => None,
         }
     }

@@ -43,6 +43,28 @@ impl Writer {
         std::fs::write(self.dir.join(format!("{name}.json")), side.to_string()).unwrap();
         self.names.push(name.to_string());
     }
+
+    /// An empty slice of `T` written by `serde_npy::typed`, with what NumPy
+    /// must report for it: `shape`, and `dtype` as the sidecar's `names` (a
+    /// record's field names) or `typestr` (`dtype.str`).
+    fn typed_empty<T: Serialize + Default>(
+        &mut self,
+        name: &str,
+        shape: &[usize],
+        dtype: (&str, serde_json::Value),
+    ) {
+        let bytes = serde_npy::typed::to_vec::<T>(&[]).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut streamed = Vec::new();
+        serde_npy::typed::to_writer(&mut streamed, &[] as &[T]).unwrap();
+        assert_eq!(streamed, bytes, "{name}: to_writer and to_vec differ");
+        serde_npy::from_slice::<serde_json::Value>(&bytes)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        std::fs::write(self.dir.join(format!("{name}.npy")), &bytes).unwrap();
+        let mut side = serde_json::json!({ "value": [], "shape": shape });
+        side[dtype.0] = dtype.1;
+        std::fs::write(self.dir.join(format!("{name}.json")), side.to_string()).unwrap();
+        self.names.push(name.to_string());
+    }
 }
 
 #[derive(Serialize)]
@@ -63,6 +85,14 @@ struct Point {
     x: f32,
     y: f32,
     z: f32,
+    id: u32,
+}
+
+/// Default for `serde_npy::typed`.
+#[derive(Serialize, Default)]
+struct PlanePoint {
+    x: f32,
+    y: f32,
     id: u32,
 }
 
@@ -299,6 +329,15 @@ fn write_interop_cases() {
     #[cfg(feature = "bytemuck")]
     pod_cases(&mut w);
     w.case("records_wide_v2", &vec![Wide(4000)]);
+    // Empty slices through `serde_npy::typed`: NumPy gives them the dtype
+    // and trailing axes of a non-empty batch.
+    w.typed_empty::<PlanePoint>(
+        "typed_empty_records",
+        &[0],
+        ("names", serde_json::json!(["x", "y", "id"])),
+    );
+    w.typed_empty::<i32>("typed_empty_i4", &[0], ("typestr", "<i4".into()));
+    w.typed_empty::<[f32; 3]>("typed_empty_rows_f4", &[0, 3], ("typestr", "<f4".into()));
     assert!(w.names.len() > 50);
 }
 

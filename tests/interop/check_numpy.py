@@ -8,7 +8,10 @@ with a NAME.json sidecar holding the Rust value as serde_json wrote it. For
 every file this checks that:
   1. np.load reads it (allow_pickle=False);
   2. np.save of the loaded array gives back the very same bytes;
-  3. the loaded dtype, shape and every value equal the Rust value.
+  3. the loaded dtype, shape and every value equal the Rust value;
+  4. where the sidecar says so, the array has that "shape", those field
+     "names" and that "typestr" (dtype.str): an empty array's JSON value
+     ([]) says neither.
 Exit status 1 on any failure, with one line per failed file.
 """
 import io
@@ -60,6 +63,12 @@ def check(path):
         expected = np.array(flat, dtype=a.dtype).reshape(shape, order=order)
     else:
         expected = np.array(nested(value, a.dtype, a.ndim, f16), dtype=a.dtype)
+        if "shape" in side:
+            expected = expected.reshape(side["shape"])
+    if "names" in side and a.dtype.names != tuple(side["names"]):
+        return f"field names {a.dtype.names}, expected {tuple(side['names'])}"
+    if "typestr" in side and a.dtype.str != side["typestr"]:
+        return f"dtype {a.dtype.str}, expected {side['typestr']}"
     if expected.shape != a.shape:
         return f"shape {a.shape}, expected {expected.shape}"
     if np.ascontiguousarray(expected).tobytes() != np.ascontiguousarray(a).tobytes():
