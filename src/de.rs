@@ -12,10 +12,11 @@ use std::io::Read;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::Deserialize;
 
-use crate::dtype::{ByteOrder, Dtype, Leaf, LeafKind, Record, COMPLEX_PAIR};
+use crate::dtype::{
+    same_name, ByteOrder, Dtype, Leaf, LeafKind, Record, COMPLEX_PAIR, F16_NEWTYPE,
+};
 use crate::error::{shape_repr, Error, ErrorKind, Result};
 use crate::header::{read_full, Header, ReadOptions};
-use crate::ser::F16_NEWTYPE;
 use crate::view::VIEW_NEWTYPE;
 
 /// Deserializes one array from the start of `bytes`; bytes after its data are
@@ -1897,13 +1898,6 @@ impl<'de> de::Deserializer<'de> for ShapeDeserializer<'_> {
         bytes byte_buf option unit unit_struct newtype_struct seq
         tuple_struct map struct enum identifier ignored_any
     }
-}
-
-/// Field-name equality without a library call: names are short, and this
-/// runs once per field of every record.
-#[inline]
-pub(crate) fn same_name(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 /// Widens binary16 bits to `f32` exactly, as NumPy's `npy_half_to_float`
