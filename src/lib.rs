@@ -137,7 +137,6 @@ pub mod pod;
 mod pylit;
 mod pyrepr;
 mod ser;
-mod stream;
 mod view;
 mod with;
 

@@ -19,6 +19,10 @@ use crate::error::{shape_repr, Error, ErrorKind, Result};
 use crate::header::{read_full, Header, ReadOptions};
 use crate::view::VIEW_NEWTYPE;
 
+mod stream;
+
+pub(crate) use stream::StreamDeserializer;
+
 /// Deserializes one array from the start of `bytes`; bytes after its data are
 /// ignored, as NumPy ignores them.
 ///
@@ -67,7 +71,7 @@ pub fn from_reader_with<R: Read, T: DeserializeOwned>(
     let header = Header::from_reader_with(&mut reader, opts)?;
     let len = header.data_len()?;
     opts.check_decode(&header, len)?;
-    T::deserialize(crate::stream::StreamDeserializer::new(reader, &header, len))
+    T::deserialize(StreamDeserializer::new(reader, &header, len))
         .map_err(|e| e.with_dtype(|| header.dtype.descr()))
 }
 
