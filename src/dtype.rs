@@ -144,6 +144,13 @@ impl Leaf {
     }
 }
 
+/// Field-name equality without a library call: names are short, and this
+/// runs once per field of every record.
+#[inline]
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 /// One field of a [`Record`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Field {
@@ -546,6 +553,9 @@ impl Dtype {
 /// Shape of a complex number seen as its parts: `(re, im)`.
 pub(crate) static COMPLEX_PAIR: [usize; 1] = [2];
 
+/// serde name of `half::f16`'s newtype wrapper around its `u16` bits.
+pub(crate) const F16_NEWTYPE: &str = "f16";
+
 impl Dtype {
     /// The dtype of each part of a complex dtype (`c8` → `f4`, `c16` → `f8`).
     pub(crate) fn complex_part(&self) -> Option<&'static Dtype> {
@@ -708,6 +718,10 @@ pub(crate) fn prefix_nodes(shape: &[usize]) -> (usize, usize) {
     }
     (total, prefix)
 }
+
+/// NumPy's `NPY_MAXDIMS`: no array it can load has more dimensions. Also
+/// bounds the reader's recursion, one level per axis.
+pub(crate) const MAX_DIMS: usize = 64;
 
 /// Default limit on nesting, adjustable through `ReadOptions`.
 pub(crate) const DEFAULT_MAX_DEPTH: usize = 128;
@@ -1076,13 +1090,13 @@ fn parse_record(entries: &[PyValue], depth: usize) -> Result<Dtype> {
             levels.retain(|l| !l.is_empty());
         }
         let shape = levels.concat();
-        if shape.len() > crate::header::MAX_DIMS {
+        if shape.len() > MAX_DIMS {
             return Err(unsupported(
                 &name,
                 format!(
                     "a subarray of {} dimensions; NumPy allows at most {}",
                     shape.len(),
-                    crate::header::MAX_DIMS
+                    MAX_DIMS
                 ),
             ));
         }
@@ -1173,7 +1187,7 @@ fn parse_canonical_record(text: &[u8], depth: usize) -> Option<(Dtype, &[u8])> {
             rest = after;
         }
         rest = rest.strip_prefix(b")")?;
-        if shape.len() > crate::header::MAX_DIMS
+        if shape.len() > MAX_DIMS
             || fields.len() == MAX_CANONICAL_FIELDS
             || fields.iter().any(|f| f.name == name)
         {

@@ -7,16 +7,12 @@
 
 use std::io::Read;
 
-use crate::dtype::{Dtype, DEFAULT_MAX_DEPTH};
+use crate::dtype::{Dtype, DEFAULT_MAX_DEPTH, MAX_DIMS};
 use crate::error::{shape_repr, Error, ErrorKind, Result};
 use crate::pylit::{self, PyValue};
 
 /// The magic string every `.npy` file starts with.
 pub const MAGIC: &[u8; 6] = b"\x93NUMPY";
-
-/// NumPy's `NPY_MAXDIMS`: no array it can load has more dimensions. Also
-/// bounds the reader's recursion, one level per axis.
-pub(crate) const MAX_DIMS: usize = 64;
 
 /// Sequences and values an array may decode into per byte of data, before
 /// `ReadOptions::max_elements_without_data` applies.

@@ -13,9 +13,9 @@ use std::marker::PhantomData;
 use serde::de::{Deserialize, DeserializeOwned};
 
 use crate::de::Deserializer;
+use crate::de::StreamDeserializer;
 use crate::error::Result;
 use crate::header::{read_full, Header, ReadOptions};
-use crate::stream::StreamDeserializer;
 
 /// Iterates over the arrays written back to back in `bytes`, deserializing
 /// each as `T`.

@@ -144,7 +144,6 @@ mod pylit;
 mod pyrepr;
 mod recorded;
 mod ser;
-mod stream;
 pub mod typed;
 mod view;
 mod with;

@@ -74,11 +74,10 @@ use bytemuck::Pod;
 use serde::de::{Deserialize, DeserializeOwned};
 use serde::Serialize;
 
-use crate::de::{Transient, View};
+use crate::de::{StreamDeserializer, Transient, View};
 use crate::dtype::Dtype;
 use crate::error::Result;
 use crate::header::{read_full, Header, Preamble, ReadOptions};
-use crate::stream::StreamDeserializer;
 use probe::holds_own_bytes;
 
 pub use field::{deserialize, serialize, DeserializeRecords, SerializeRecords};

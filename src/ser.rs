@@ -18,9 +18,9 @@ use std::io::Write;
 use serde::ser::{self, Serialize};
 
 use crate::complex::COMPLEX_NEWTYPE;
-use crate::dtype::{ByteOrder, Dtype, LeafKind, Record, COMPLEX_PAIR};
+use crate::dtype::{ByteOrder, Dtype, LeafKind, Record, COMPLEX_PAIR, F16_NEWTYPE, MAX_DIMS};
 use crate::error::{index_repr, shape_repr, Error, ErrorKind, Result};
-use crate::header::{Preamble, MAX_DIMS};
+use crate::header::Preamble;
 use crate::recorded::{self, Recorded, Recorder};
 
 /// Serializes `value` as a complete `.npy` file in memory.
@@ -1130,9 +1130,6 @@ impl<'t> ser::Serializer for Planner<'t> {
         unsupported("an enum variant", "")
     }
 }
-
-/// serde name of `half::f16`'s newtype wrapper around its `u16` bits.
-pub(crate) const F16_NEWTYPE: &str = "f16";
 
 struct SeqPlanner {
     len: Option<usize>,
@@ -2630,7 +2627,7 @@ impl<'a> RecordFiller<'a> {
         if let Some(key) = key {
             let named = leaf.named(key).unwrap_or_else(|| {
                 let name = self.record.fields().get(i).map(|f| f.name.as_str());
-                name.is_some_and(|name| crate::de::same_name(name, key))
+                name.is_some_and(|name| crate::dtype::same_name(name, key))
             });
             if !named {
                 return Err(field_order_error(self.record, i, Some(key)));

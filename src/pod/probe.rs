@@ -180,7 +180,7 @@ impl<'t, 'r> Serializer for LeafAt<'t, 'r> {
     ) -> Tiled {
         // `f16` and `Complex` are newtypes the planner gives dtypes of their
         // own; leave them to serde.
-        if name == crate::ser::F16_NEWTYPE || name == crate::complex::COMPLEX_NEWTYPE {
+        if name == crate::dtype::F16_NEWTYPE || name == crate::complex::COMPLEX_NEWTYPE {
             return Err(Untiled);
         }
         value.serialize(LeafAt {

@@ -12,15 +12,30 @@ use std::io::Read;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
 use crate::bulk::{collect_vec, ElementChunks};
-use crate::de::{
-    is_shaped, is_shaped_field, read_data, shaped_meta, visit_whole, Leftover, Transient, View,
-};
 use crate::dtype::LeafKind;
 use crate::error::{shape_repr, Error, ErrorKind, Result};
 use crate::header::{read_full, Header};
 
+use super::seq::{visit_whole, Leftover};
+use super::shaped::{is_shaped, is_shaped_field, shaped_meta};
+use super::view::{Transient, View};
+
 /// Bytes read from the stream per refill (rounded to whole blocks).
 const WINDOW: usize = 64 * 1024;
+
+/// Reads `len` bytes, growing the buffer only as data arrives.
+fn read_data<R: Read>(reader: &mut R, len: usize) -> Result<Vec<u8>> {
+    const CHUNK: usize = 1 << 20;
+    let mut data = Vec::with_capacity(len.min(CHUNK));
+    while data.len() < len {
+        let filled = data.len();
+        let want = (len - filled).min(CHUNK.max(filled));
+        data.resize(filled + want, 0);
+        read_full(reader, &mut data[filled..], "array data")
+            .map_err(|e| e.eof_within("array data", len as u64, filled as u64))?;
+    }
+    Ok(data)
+}
 
 /// Deserializes the data section of `header` from `reader`.
 pub(crate) struct StreamDeserializer<'h, R> {
