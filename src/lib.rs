@@ -130,6 +130,7 @@
 //! [serde]: https://serde.rs
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod bulk;
 mod complex;
@@ -139,6 +140,7 @@ mod error;
 mod header;
 mod iter;
 #[cfg(feature = "bytemuck")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bytemuck")))]
 pub mod pod;
 mod pylit;
 mod pyrepr;
