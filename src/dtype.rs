@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::error::{shape_repr, Error, ErrorKind, Result};
+use crate::error::{count, shape_repr, Error, ErrorKind, Result};
 use crate::pylit::PyValue;
 use crate::pyrepr::write_str_repr;
 
@@ -945,7 +945,12 @@ fn parse_typestr(s: &str) -> Result<Dtype> {
     let n: usize = tail
         .parse()
         .map_err(|_| unsupported(s, "size out of range"))?;
-    let bad_size = || unsupported(s, format!("no {kind:?} type of {n} bytes"));
+    let bad_size = || {
+        unsupported(
+            s,
+            format!("no {kind:?} type of {}", count(n as u64, "byte")),
+        )
+    };
     Ok(match (kind, n) {
         ('b', 1) | ('?', 1) => Dtype::Bool,
         ('i', 1) => Dtype::I8,

@@ -252,7 +252,7 @@ pub enum ErrorKind {
     Io(#[from] io::Error),
 
     /// The input ended before a part of the file was complete.
-    #[error("unexpected end of input while reading {what}: expected {expected} bytes, found {found} ({} missing)", expected - found)]
+    #[error("unexpected end of input while reading {what}: expected {}, found {found} ({} missing)", count(*expected, "byte"), expected - found)]
     UnexpectedEof {
         /// The part being read (`"magic string"`, `"header"`, `"array data"`, …).
         what: &'static str,
@@ -282,7 +282,7 @@ pub enum ErrorKind {
     },
 
     /// The header is longer than the reader's limit.
-    #[error("header is {len} bytes, more than the limit of {limit}; raise it with `ReadOptions::max_header_len` if the file is trusted")]
+    #[error("header is {}, more than the limit of {limit}; raise it with `ReadOptions::max_header_len` if the file is trusted", count(*len, "byte"))]
     HeaderTooLarge {
         /// Length of the header as stated in the file.
         len: u64,
@@ -326,7 +326,7 @@ pub enum ErrorKind {
     },
 
     /// The data section is shorter than the header announces.
-    #[error("data is {found} bytes, shape {shape} of {descr} needs {expected}")]
+    #[error("data is {}, shape {shape} of {descr} needs {expected}", count(*found, "byte"))]
     DataLength {
         /// The shape, as Python writes it.
         shape: String,
@@ -357,7 +357,7 @@ pub enum ErrorKind {
     },
 
     /// Nested sequences do not form a rectangular array.
-    #[error("ragged array: the sequence at index {index} has {found} elements, expected {expected} like the first one")]
+    #[error("ragged array: the sequence at index {index} has {}, expected {expected} like the first one", count(*found as u64, "element"))]
     Ragged {
         /// Index of the offending sequence, e.g. `[2]` or `[1, 0]`.
         index: String,
@@ -388,7 +388,7 @@ pub enum ErrorKind {
     },
 
     /// A struct with `shape` and `data` whose lengths disagree.
-    #[error("shape {shape} needs {expected} elements, but `data` has {found}")]
+    #[error("shape {shape} needs {}, but `data` has {found}", count(*expected, "element"))]
     ShapeDataMismatch {
         /// The shape, as Python writes it.
         shape: String,
@@ -407,7 +407,7 @@ pub enum ErrorKind {
 
     /// Zero-size axes or items that would decode into far more values than
     /// the data justifies.
-    #[error("shape {shape} of {descr} would decode into {elements} sequences and elements from {data_len} bytes of data; raise `ReadOptions::max_elements_without_data` if the file is trusted")]
+    #[error("shape {shape} of {descr} would decode into {elements} sequences and elements from {} of data; raise `ReadOptions::max_elements_without_data` if the file is trusted", count(*data_len, "byte"))]
     TooManyElements {
         /// The shape, as Python writes it.
         shape: String,
@@ -486,6 +486,15 @@ pub enum ErrorKind {
     /// A message from a `Serialize` or `Deserialize` implementation.
     #[error("{0}")]
     Custom(String),
+}
+
+/// `n` and `noun`, in the plural unless `n` is 1: "1 byte", "12 bytes".
+pub(crate) fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 fn at_byte(offset: &Option<usize>) -> String {
