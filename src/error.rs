@@ -11,6 +11,15 @@ use std::io;
 use serde::de::{Expected, Unexpected};
 
 /// Alias for `Result` with this crate's [`Error`].
+///
+/// ```
+/// fn first(bytes: &[u8]) -> serde_npy::Result<f32> {
+///     let values: Vec<f32> = serde_npy::from_slice(bytes)?;
+///     Ok(values[0])
+/// }
+/// assert_eq!(first(&serde_npy::to_vec(&[2.5f32])?)?, 2.5);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong while reading or writing `.npy` data.
@@ -67,6 +76,15 @@ impl Error {
     }
 
     /// What went wrong, by value.
+    ///
+    /// ```
+    /// use serde_npy::ErrorKind;
+    /// let err = serde_npy::from_slice::<Vec<u8>>(b"not a .npy").unwrap_err();
+    /// match err.into_kind() {
+    ///     ErrorKind::BadMagic { found } => assert_eq!(found, b"not a "),
+    ///     other => panic!("{other}"),
+    /// }
+    /// ```
     pub fn into_kind(self) -> ErrorKind {
         self.inner.kind
     }
@@ -115,12 +133,34 @@ impl Error {
     /// The `descr` of the file being read when the error happened (`'<f4'`,
     /// `[('x', '<f4'), ('y', '<f4')]`), so that a message about a missing
     /// field or a wrong type also says what the file holds.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize, Debug)]
+    /// struct P { x: f32, z: f32 }
+    ///
+    /// #[derive(serde::Serialize)]
+    /// struct Q { x: f32, y: f32 }
+    ///
+    /// let bytes = serde_npy::to_vec(&[Q { x: 1.0, y: 2.0 }])?;
+    /// let err = serde_npy::from_slice::<Vec<P>>(&bytes).unwrap_err();
+    /// assert!(matches!(err.kind(), serde_npy::ErrorKind::MissingField { field: "z" }));
+    /// assert_eq!(err.dtype(), Some("[('x', '<f4'), ('y', '<f4')]"));
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn dtype(&self) -> Option<&str> {
         self.inner.dtype.as_deref()
     }
 
     /// Whether the input ended too early: a stream cut short, or a reader
     /// at its end.
+    ///
+    /// ```
+    /// let bytes = serde_npy::to_vec(&[1u32, 2, 3])?;
+    /// let cut = &bytes[..bytes.len() - 2];
+    /// assert!(serde_npy::from_reader::<_, Vec<u32>>(cut).unwrap_err().is_eof());
+    /// assert!(!serde_npy::from_slice::<Vec<bool>>(&bytes).unwrap_err().is_eof());
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn is_eof(&self) -> bool {
         match self.kind() {
             ErrorKind::UnexpectedEof { .. } => true,
