@@ -76,6 +76,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Complex<T> {
 }
 
 #[cfg(feature = "num-complex")]
+#[cfg_attr(docsrs, doc(cfg(feature = "num-complex")))]
 impl<T> From<num_complex::Complex<T>> for Complex<T> {
     fn from(z: num_complex::Complex<T>) -> Self {
         Complex { re: z.re, im: z.im }
@@ -83,6 +84,7 @@ impl<T> From<num_complex::Complex<T>> for Complex<T> {
 }
 
 #[cfg(feature = "num-complex")]
+#[cfg_attr(docsrs, doc(cfg(feature = "num-complex")))]
 impl<T> From<Complex<T>> for num_complex::Complex<T> {
     fn from(z: Complex<T>) -> Self {
         num_complex::Complex::new(z.re, z.im)

@@ -6,11 +6,20 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::error::{shape_repr, Error, ErrorKind, Result};
+use crate::error::{count, shape_repr, Error, ErrorKind, Result};
 use crate::pylit::PyValue;
 use crate::pyrepr::write_str_repr;
 
 /// Byte order of multi-byte elements.
+///
+/// ```
+/// use serde_npy::{ByteOrder, Dtype};
+/// let big: Dtype = ">i4".parse()?;
+/// assert_eq!(big.byte_order(), Some(ByteOrder::Big));
+/// assert_eq!(Dtype::U8.byte_order(), None); // one byte: `|`, no order
+/// assert_eq!(ByteOrder::NATIVE == ByteOrder::Little, cfg!(target_endian = "little"));
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ByteOrder {
     /// `<`
@@ -39,6 +48,16 @@ impl ByteOrder {
 ///
 /// Multi-byte types carry their [`ByteOrder`]; single-byte types and the
 /// `S`/`V` kinds have none, which NumPy writes as `|`.
+///
+/// ```
+/// use serde_npy::{ByteOrder, Dtype, Header};
+/// let bytes = serde_npy::to_vec(&[1u16, 2])?;
+/// let dtype = Header::from_slice(&bytes)?.dtype;
+/// assert_eq!(dtype, Dtype::U16(ByteOrder::Little));
+/// assert_eq!(dtype.to_string(), "'<u2'");
+/// assert_eq!("<u2".parse::<Dtype>()?, dtype);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Dtype {
@@ -85,6 +104,20 @@ pub enum Dtype {
 }
 
 /// A structured dtype: named fields at byte offsets within an item.
+///
+/// ```
+/// use serde_npy::{Dtype, Header};
+///
+/// #[derive(serde::Serialize)]
+/// struct Point { x: f32, id: u16 }
+///
+/// let bytes = serde_npy::to_vec(&[Point { x: 1.0, id: 2 }])?;
+/// let Dtype::Record(record) = Header::from_slice(&bytes)?.dtype else { unreachable!() };
+/// let names: Vec<&str> = record.fields().iter().map(|f| f.name.as_str()).collect();
+/// assert_eq!(names, ["x", "id"]);
+/// assert_eq!(record.itemsize(), 6);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Record {
     fields: Vec<Field>,
@@ -152,6 +185,15 @@ pub(crate) fn same_name(a: &str, b: &str) -> bool {
 }
 
 /// One field of a [`Record`].
+///
+/// ```
+/// use serde_npy::Dtype;
+/// let Dtype::Record(record) = "[('pos', '<f8', (3,)), ('id', '<u4')]".parse()? else { unreachable!() };
+/// let pos = &record.fields()[0];
+/// assert_eq!((pos.name.as_str(), pos.offset, &pos.shape[..]), ("pos", 0, &[3][..]));
+/// assert_eq!(record.fields()[1].offset, 24);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Field {
     /// The field name (`f0`, `f1`, … for tuples).
@@ -168,6 +210,12 @@ pub struct Field {
 
 impl Field {
     /// Bytes the field occupies: its dtype's size times the subarray's element count.
+    ///
+    /// ```
+    /// use serde_npy::{Dtype, Field};
+    /// let rgb = Field { name: "rgb".into(), title: None, offset: 0, dtype: Dtype::U8, shape: vec![3] };
+    /// assert_eq!(rgb.size(), 3);
+    /// ```
     pub fn size(&self) -> usize {
         // Invariant: checked when the record was built (`Record::new`).
         self.shape
@@ -226,6 +274,17 @@ impl Record {
     /// Builds a packed record: each field starts where the previous one ends.
     ///
     /// Errors when the total size overflows or two fields share a name.
+    ///
+    /// ```
+    /// use serde_npy::{ByteOrder, Dtype, Record};
+    /// let record = Record::packed(vec![
+    ///     ("x".into(), Dtype::F32(ByteOrder::Little), vec![]),
+    ///     ("rgb".into(), Dtype::U8, vec![3]),
+    /// ])?;
+    /// assert_eq!((record.fields()[1].offset, record.itemsize()), (4, 7));
+    /// assert_eq!(Dtype::Record(record).to_string(), "[('x', '<f4'), ('rgb', '|u1', (3,))]");
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn packed(fields: Vec<(String, Dtype, Vec<usize>)>) -> Result<Record> {
         let mut offset = 0usize;
         let mut out = Vec::with_capacity(fields.len());
@@ -249,6 +308,19 @@ impl Record {
     ///
     /// Fields must not overlap, must be in offset order and must fit within
     /// `itemsize`, as NumPy requires of anything it can write as a `descr`.
+    ///
+    /// ```
+    /// use serde_npy::{ByteOrder, Dtype, Field, Record};
+    /// let field = |name: &str, offset, dtype| Field {
+    ///     name: name.into(), title: None, offset, dtype, shape: vec![],
+    /// };
+    /// let fields = vec![field("a", 0, Dtype::U8), field("b", 4, Dtype::I32(ByteOrder::Little))];
+    /// let aligned = Record::new(fields, 8)?;
+    /// // Padding is written as NumPy writes it, an unnamed void field.
+    /// assert_eq!(Dtype::Record(aligned).descr(), "[('a', '|u1'), ('', '|V3'), ('b', '<i4')]");
+    /// assert!(Record::new(vec![field("a", 0, Dtype::U8)], 0).is_err()); // past the item
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn new(fields: Vec<Field>, itemsize: usize) -> Result<Record> {
         let mut end = 0usize;
         // A set, not a scan of the fields before: linear in the field count.
@@ -284,11 +356,26 @@ impl Record {
     }
 
     /// The fields in offset order (padding is not a field).
+    ///
+    /// ```
+    /// use serde_npy::Dtype;
+    /// let Dtype::Record(r) = "[('t', '<f8'), ('v', '<f4', (2,))]".parse()? else { unreachable!() };
+    /// assert_eq!(r.fields().len(), 2);
+    /// assert_eq!(r.fields()[1].dtype, "<f4".parse()?);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn fields(&self) -> &[Field] {
         &self.fields
     }
 
     /// Bytes of one record, padding included.
+    ///
+    /// ```
+    /// use serde_npy::Dtype;
+    /// let Dtype::Record(r) = "[('t', '<f8'), ('v', '<f4', (2,))]".parse()? else { unreachable!() };
+    /// assert_eq!(r.itemsize(), 16);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn itemsize(&self) -> usize {
         self.itemsize
     }
@@ -311,6 +398,13 @@ fn overflow(d: &Dtype) -> Error {
 
 impl Dtype {
     /// Bytes of one element.
+    ///
+    /// ```
+    /// use serde_npy::Dtype;
+    /// assert_eq!("<c16".parse::<Dtype>()?.itemsize(), 16);
+    /// assert_eq!("<U5".parse::<Dtype>()?.itemsize(), 20); // UCS-4: four bytes a character
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn itemsize(&self) -> usize {
         match self {
             Dtype::Bool | Dtype::I8 | Dtype::U8 => 1,
@@ -328,6 +422,13 @@ impl Dtype {
     }
 
     /// The byte order of a multi-byte scalar, or `None` where it does not apply.
+    ///
+    /// ```
+    /// use serde_npy::{ByteOrder, Dtype};
+    /// assert_eq!(">f8".parse::<Dtype>()?.byte_order(), Some(ByteOrder::Big));
+    /// assert_eq!("|S3".parse::<Dtype>()?.byte_order(), None);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn byte_order(&self) -> Option<ByteOrder> {
         match self {
             Dtype::I16(o)
@@ -349,6 +450,14 @@ impl Dtype {
     }
 
     /// The same dtype with every multi-byte part in `order`.
+    ///
+    /// ```
+    /// use serde_npy::{ByteOrder, Dtype};
+    /// let record: Dtype = "[('x', '<f4'), ('n', '<i2')]".parse()?;
+    /// let swapped = record.with_byte_order(ByteOrder::Big);
+    /// assert_eq!(swapped.to_string(), "[('x', '>f4'), ('n', '>i2')]");
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn with_byte_order(&self, order: ByteOrder) -> Dtype {
         match self {
             Dtype::I16(_) => Dtype::I16(order),
@@ -394,6 +503,14 @@ impl Dtype {
 
     /// The typestr of a non-record dtype, e.g. `<f4`, `|S5`, `<M8[ns]`.
     /// Records have none; this returns `None` for them.
+    ///
+    /// ```
+    /// use serde_npy::{ByteOrder, Dtype};
+    /// assert_eq!(Dtype::F32(ByteOrder::Little).typestr().as_deref(), Some("<f4"));
+    /// assert_eq!(Dtype::Bytes(5).typestr().as_deref(), Some("|S5"));
+    /// assert_eq!("[('x', '<f4')]".parse::<Dtype>()?.typestr(), None);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn typestr(&self) -> Option<String> {
         let mut out = String::with_capacity(8);
         self.write_typestr(&mut out).then_some(out)
@@ -472,6 +589,15 @@ impl Dtype {
 
     /// The `descr` as NumPy writes it in a header: a quoted typestr or, for a
     /// record, the list of field tuples with `('', '|V{n}')` for padding.
+    ///
+    /// ```
+    /// use serde_npy::{ByteOrder, Dtype};
+    /// assert_eq!(Dtype::F32(ByteOrder::Little).descr(), "'<f4'");
+    /// let record: Dtype = "[('a', '|u1'), ('', '|V3'), ('b', '<i4')]".parse()?;
+    /// assert_eq!(record.itemsize(), 8);
+    /// assert_eq!(record.descr(), "[('a', '|u1'), ('', '|V3'), ('b', '<i4')]");
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn descr(&self) -> String {
         let mut out = String::new();
         self.write_descr(&mut out);
@@ -959,7 +1085,12 @@ fn parse_typestr(s: &str) -> Result<Dtype> {
     let n: usize = tail
         .parse()
         .map_err(|_| unsupported(s, "size out of range"))?;
-    let bad_size = || unsupported(s, format!("no {kind:?} type of {n} bytes"));
+    let bad_size = || {
+        unsupported(
+            s,
+            format!("no {kind:?} type of {}", count(n as u64, "byte")),
+        )
+    };
     Ok(match (kind, n) {
         ('b', 1) | ('?', 1) => Dtype::Bool,
         ('i', 1) => Dtype::I8,

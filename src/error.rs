@@ -11,6 +11,15 @@ use std::io;
 use serde::de::{Expected, Unexpected};
 
 /// Alias for `Result` with this crate's [`Error`].
+///
+/// ```
+/// fn first(bytes: &[u8]) -> serde_npy::Result<f32> {
+///     let values: Vec<f32> = serde_npy::from_slice(bytes)?;
+///     Ok(values[0])
+/// }
+/// assert_eq!(first(&serde_npy::to_vec(&[2.5f32])?)?, 2.5);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong while reading or writing `.npy` data.
@@ -67,6 +76,15 @@ impl Error {
     }
 
     /// What went wrong, by value.
+    ///
+    /// ```
+    /// use serde_npy::ErrorKind;
+    /// let err = serde_npy::from_slice::<Vec<u8>>(b"not a .npy").unwrap_err();
+    /// match err.into_kind() {
+    ///     ErrorKind::BadMagic { found } => assert_eq!(found, b"not a "),
+    ///     other => panic!("{other}"),
+    /// }
+    /// ```
     pub fn into_kind(self) -> ErrorKind {
         self.inner.kind
     }
@@ -115,12 +133,34 @@ impl Error {
     /// The `descr` of the file being read when the error happened (`'<f4'`,
     /// `[('x', '<f4'), ('y', '<f4')]`), so that a message about a missing
     /// field or a wrong type also says what the file holds.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize, Debug)]
+    /// struct P { x: f32, z: f32 }
+    ///
+    /// #[derive(serde::Serialize)]
+    /// struct Q { x: f32, y: f32 }
+    ///
+    /// let bytes = serde_npy::to_vec(&[Q { x: 1.0, y: 2.0 }])?;
+    /// let err = serde_npy::from_slice::<Vec<P>>(&bytes).unwrap_err();
+    /// assert!(matches!(err.kind(), serde_npy::ErrorKind::MissingField { field: "z" }));
+    /// assert_eq!(err.dtype(), Some("[('x', '<f4'), ('y', '<f4')]"));
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn dtype(&self) -> Option<&str> {
         self.inner.dtype.as_deref()
     }
 
     /// Whether the input ended too early: a stream cut short, or a reader
     /// at its end.
+    ///
+    /// ```
+    /// let bytes = serde_npy::to_vec(&[1u32, 2, 3])?;
+    /// let cut = &bytes[..bytes.len() - 2];
+    /// assert!(serde_npy::from_reader::<_, Vec<u32>>(cut).unwrap_err().is_eof());
+    /// assert!(!serde_npy::from_slice::<Vec<bool>>(&bytes).unwrap_err().is_eof());
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn is_eof(&self) -> bool {
         match self.kind() {
             ErrorKind::UnexpectedEof { .. } => true,
@@ -252,7 +292,7 @@ pub enum ErrorKind {
     Io(#[from] io::Error),
 
     /// The input ended before a part of the file was complete.
-    #[error("unexpected end of input while reading {what}: expected {expected} bytes, found {found} ({} missing)", expected - found)]
+    #[error("unexpected end of input while reading {what}: expected {}, found {found} ({} missing)", count(*expected, "byte"), expected - found)]
     UnexpectedEof {
         /// The part being read (`"magic string"`, `"header"`, `"array data"`, …).
         what: &'static str,
@@ -282,7 +322,7 @@ pub enum ErrorKind {
     },
 
     /// The header is longer than the reader's limit.
-    #[error("header is {len} bytes, more than the limit of {limit}; raise it with `ReadOptions::max_header_len` if the file is trusted")]
+    #[error("header is {}, more than the limit of {limit}; raise it with `ReadOptions::max_header_len` if the file is trusted", count(*len, "byte"))]
     HeaderTooLarge {
         /// Length of the header as stated in the file.
         len: u64,
@@ -326,7 +366,7 @@ pub enum ErrorKind {
     },
 
     /// The data section is shorter than the header announces.
-    #[error("data is {found} bytes, shape {shape} of {descr} needs {expected}")]
+    #[error("data is {}, shape {shape} of {descr} needs {expected}", count(*found, "byte"))]
     DataLength {
         /// The shape, as Python writes it.
         shape: String,
@@ -357,7 +397,7 @@ pub enum ErrorKind {
     },
 
     /// Nested sequences do not form a rectangular array.
-    #[error("ragged array: the sequence at index {index} has {found} elements, expected {expected} like the first one")]
+    #[error("ragged array: the sequence at index {index} has {}, expected {expected} like the first one", count(*found as u64, "element"))]
     Ragged {
         /// Index of the offending sequence, e.g. `[2]` or `[1, 0]`.
         index: String,
@@ -388,7 +428,7 @@ pub enum ErrorKind {
     },
 
     /// A struct with `shape` and `data` whose lengths disagree.
-    #[error("shape {shape} needs {expected} elements, but `data` has {found}")]
+    #[error("shape {shape} needs {}, but `data` has {found}", count(*expected, "element"))]
     ShapeDataMismatch {
         /// The shape, as Python writes it.
         shape: String,
@@ -407,7 +447,7 @@ pub enum ErrorKind {
 
     /// Zero-size axes or items that would decode into far more values than
     /// the data justifies.
-    #[error("shape {shape} of {descr} would decode into {elements} sequences and elements from {data_len} bytes of data; raise `ReadOptions::max_elements_without_data` if the file is trusted")]
+    #[error("shape {shape} of {descr} would decode into {elements} sequences and elements from {} of data; raise `ReadOptions::max_elements_without_data` if the file is trusted", count(*data_len, "byte"))]
     TooManyElements {
         /// The shape, as Python writes it.
         shape: String,
@@ -486,6 +526,15 @@ pub enum ErrorKind {
     /// A message from a `Serialize` or `Deserialize` implementation.
     #[error("{0}")]
     Custom(String),
+}
+
+/// `n` and `noun`, in the plural unless `n` is 1: "1 byte", "12 bytes".
+pub(crate) fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 fn at_byte(offset: &Option<usize>) -> String {

@@ -12,6 +12,12 @@ use crate::error::{shape_repr, Error, ErrorKind, Result};
 use crate::pylit::{self, PyValue};
 
 /// The magic string every `.npy` file starts with.
+///
+/// ```
+/// let bytes = serde_npy::to_vec(&1u8)?;
+/// assert!(bytes.starts_with(serde_npy::MAGIC));
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
 pub const MAGIC: &[u8; 6] = b"\x93NUMPY";
 
 /// Sequences and values an array may decode into per byte of data, before
@@ -22,6 +28,16 @@ const NODES_PER_DATA_BYTE: usize = 256;
 const GROWTH_AXIS_MAX_DIGITS: usize = 21;
 
 /// The `.npy` format version.
+///
+/// ```
+/// use serde_npy::{ByteOrder, Dtype, Header, Record, Version};
+/// let plain = Header::from_slice(&serde_npy::to_vec(&[1.0f32])?)?;
+/// assert_eq!(plain.version, Version::V1_0);
+/// // A field name outside latin-1 needs a UTF-8 header: format 3.0.
+/// let record = Record::packed(vec![("π".into(), Dtype::F64(ByteOrder::Little), vec![])])?;
+/// assert_eq!(Header::new(Dtype::Record(record), vec![1], false).version, Version::V3_0);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Version {
     /// 1.0: latin-1 header, `u16` length.
@@ -34,6 +50,14 @@ pub enum Version {
 
 impl Version {
     /// `(major, minor)` as stored in bytes 6 and 7.
+    ///
+    /// ```
+    /// use serde_npy::Version;
+    /// let bytes = serde_npy::to_vec(&[1u8])?;
+    /// assert_eq!((bytes[6], bytes[7]), Version::V1_0.bytes());
+    /// assert_eq!(Version::V2_0.bytes(), (2, 0));
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn bytes(self) -> (u8, u8) {
         match self {
             Version::V1_0 => (1, 0),
@@ -63,8 +87,13 @@ impl Version {
 /// Limits applied while reading untrusted input.
 ///
 /// ```
-/// let opts = serde_npy::ReadOptions::new().max_header_len(4 << 20);
-/// # let _ = opts;
+/// use serde_npy::{ErrorKind, ReadOptions};
+///
+/// let bytes = serde_npy::to_vec(&[1.0f32, 2.0])?;
+/// let strict = ReadOptions::new().max_header_len(64).max_depth(4);
+/// let err = serde_npy::from_reader_with::<_, Vec<f32>>(&bytes[..], &strict).unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::HeaderTooLarge { len: 118, limit: 64 }));
+/// # Ok::<(), serde_npy::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReadOptions {
@@ -93,11 +122,29 @@ impl ReadOptions {
     pub const DEFAULT_MAX_HEADER_LEN: usize = 1 << 20;
 
     /// The default limits.
+    ///
+    /// ```
+    /// use serde_npy::ReadOptions;
+    /// let opts = ReadOptions::new();
+    /// assert_eq!(opts, ReadOptions::default());
+    /// let bytes = serde_npy::to_vec(&[7u8])?;
+    /// assert_eq!(serde_npy::from_reader_with::<_, Vec<u8>>(&bytes[..], &opts)?, [7]);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Refuse headers longer than `len` bytes.
+    ///
+    /// ```
+    /// use serde_npy::{ErrorKind, Header, ReadOptions};
+    /// let bytes = serde_npy::to_vec(&[1u8])?; // a 118-byte header, as np.save writes it
+    /// let err = Header::from_slice_with(&bytes, &ReadOptions::new().max_header_len(100)).unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::HeaderTooLarge { .. }));
+    /// assert!(Header::from_slice_with(&bytes, &ReadOptions::new().max_header_len(118)).is_ok());
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn max_header_len(mut self, len: usize) -> Self {
         self.max_header_len = len;
         self
@@ -105,6 +152,15 @@ impl ReadOptions {
 
     /// Refuse values nested deeper than `depth` (default 128), counting array
     /// axes, record levels and subarray axes: this bounds the reader's stack.
+    ///
+    /// ```
+    /// use serde_npy::{ErrorKind, ReadOptions};
+    /// let cube = serde_npy::to_vec(&[[[0u8; 2]; 2]; 2])?; // three axes
+    /// let opts = ReadOptions::new().max_depth(2);
+    /// let err = serde_npy::from_reader_with::<_, Vec<Vec<Vec<u8>>>>(&cube[..], &opts).unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::TooDeep { limit: 2 }));
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn max_depth(mut self, depth: usize) -> Self {
         self.max_depth = depth;
         self
@@ -120,6 +176,18 @@ impl ReadOptions {
     /// of shape `(10**12, 0)` would otherwise decode into 10^12 empty
     /// sequences. Arrays whose items have a size stay within 256 per byte:
     /// at most 64 axes above each element, plus its record fields.
+    ///
+    /// ```
+    /// use serde_npy::{Dtype, ErrorKind, Header, ReadOptions};
+    /// // 100,000 empty rows: a header and no data at all.
+    /// let bytes = Header::new(Dtype::U8, vec![100_000, 0], false).to_bytes();
+    /// let err = serde_npy::from_slice::<Vec<Vec<u8>>>(&bytes).unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::TooManyElements { .. }));
+    /// let trusted = ReadOptions::new().max_elements_without_data(1 << 20);
+    /// let rows: Vec<Vec<u8>> = serde_npy::from_reader_with(&bytes[..], &trusted)?;
+    /// assert_eq!(rows.len(), 100_000);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn max_elements_without_data(mut self, n: usize) -> Self {
         self.max_elements_without_data = n;
         self
@@ -179,6 +247,14 @@ pub struct Header {
 
 impl Header {
     /// Number of elements (1 for a 0-d array), or an error when it overflows.
+    ///
+    /// ```
+    /// use serde_npy::{Dtype, Header};
+    /// assert_eq!(Header::new(Dtype::U8, vec![2, 3], false).element_count()?, 6);
+    /// assert_eq!(Header::new(Dtype::U8, vec![], false).element_count()?, 1); // 0-d
+    /// assert!(Header::new(Dtype::U8, vec![usize::MAX, 2], false).element_count().is_err());
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn element_count(&self) -> Result<usize> {
         self.shape
             .iter()
@@ -187,6 +263,14 @@ impl Header {
     }
 
     /// Bytes of data that follow the header, checked against overflow.
+    ///
+    /// ```
+    /// let bytes = serde_npy::to_vec(&[[1.0f64; 3]; 2])?;
+    /// let header = serde_npy::Header::from_slice(&bytes)?;
+    /// assert_eq!(header.data_len()?, 2 * 3 * 8);
+    /// assert_eq!(header.data_offset + header.data_len()?, bytes.len());
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn data_len(&self) -> Result<usize> {
         self.element_count()?
             .checked_mul(self.dtype.itemsize())
@@ -202,11 +286,27 @@ impl Header {
     }
 
     /// Parses the header at the start of `bytes` (the data need not follow).
+    ///
+    /// ```
+    /// let bytes = serde_npy::to_vec(&vec![0u16; 1000])?;
+    /// // The first 128 bytes are enough: the data is not looked at.
+    /// let header = serde_npy::Header::from_slice(&bytes[..128])?;
+    /// assert_eq!((header.shape.as_slice(), header.data_offset), (&[1000][..], 128));
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn from_slice(bytes: &[u8]) -> Result<Header> {
         Self::from_slice_with(bytes, &ReadOptions::default())
     }
 
     /// [`Header::from_slice`] with explicit limits.
+    ///
+    /// ```
+    /// use serde_npy::{Header, ReadOptions};
+    /// let bytes = serde_npy::to_vec(&[1i32, 2])?;
+    /// let header = Header::from_slice_with(&bytes, &ReadOptions::new().max_header_len(4096))?;
+    /// assert_eq!(header.shape, [2]);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn from_slice_with(bytes: &[u8], opts: &ReadOptions) -> Result<Header> {
         let (version, len, start) = read_preamble(bytes)?;
         check_header_len(len, opts)?;
@@ -222,11 +322,31 @@ impl Header {
 
     /// Reads exactly the preamble and header from `reader`, leaving it at the
     /// first data byte.
+    ///
+    /// ```
+    /// use std::io::{Cursor, Read};
+    /// let mut reader = Cursor::new(serde_npy::to_vec(&[1u8, 2, 3])?);
+    /// let header = serde_npy::Header::from_reader(&mut reader)?;
+    /// assert_eq!(reader.position(), header.data_offset as u64);
+    /// let mut data = Vec::new();
+    /// reader.read_to_end(&mut data)?;
+    /// assert_eq!(data, [1, 2, 3]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_reader<R: Read>(reader: R) -> Result<Header> {
         Self::from_reader_with(reader, &ReadOptions::default())
     }
 
     /// [`Header::from_reader`] with explicit limits.
+    ///
+    /// ```
+    /// use serde_npy::{ErrorKind, Header, ReadOptions};
+    /// let bytes = serde_npy::to_vec(&[1u8])?;
+    /// let opts = ReadOptions::new().max_header_len(16);
+    /// let err = Header::from_reader_with(&bytes[..], &opts).unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::HeaderTooLarge { .. }));
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn from_reader_with<R: Read>(mut reader: R, opts: &ReadOptions) -> Result<Header> {
         let mut pre = [0u8; 12];
         read_full(&mut reader, &mut pre[..8], "magic string")?;
@@ -257,6 +377,13 @@ impl Header {
     }
 
     /// A header for writing; the version is chosen as NumPy does when saving.
+    ///
+    /// ```
+    /// use serde_npy::{ByteOrder, Dtype, Header, Version};
+    /// let header = Header::new(Dtype::F32(ByteOrder::Little), vec![2, 3], true);
+    /// assert_eq!((header.version, header.data_offset), (Version::V1_0, 128));
+    /// assert!(header.fortran_order);
+    /// ```
     pub fn new(dtype: Dtype, shape: Vec<usize>, fortran_order: bool) -> Header {
         let mut h = Header {
             dtype,
@@ -273,6 +400,15 @@ impl Header {
 
     /// The preamble bytes `np.save` writes for this header (magic through the
     /// final `\n`). The version is recomputed as NumPy would choose it.
+    ///
+    /// ```
+    /// use serde_npy::{ByteOrder, Dtype, Header};
+    /// // The preamble, then the data in little-endian order: a complete file.
+    /// let mut file = Header::new(Dtype::F32(ByteOrder::Little), vec![2], false).to_bytes();
+    /// file.extend([1.5f32, 2.5].iter().flat_map(|v| v.to_le_bytes()));
+    /// assert_eq!(file, serde_npy::to_vec(&[1.5f32, 2.5])?);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
         self.write_to(&mut out);

@@ -61,6 +61,18 @@ pub fn from_slice_iter_with<'de, T: Deserialize<'de>>(
 /// The arrays in a byte slice, as `Result<T>`s; made by [`from_slice_iter`].
 ///
 /// Fused: after the end of the input or an error, always `None`.
+///
+/// ```
+/// let mut stream = serde_npy::to_vec(&[1u8])?;
+/// stream.extend(serde_npy::to_vec(&[2u8, 3])?);
+/// let arrays: serde_npy::SliceArrays<Vec<u8>> = serde_npy::from_slice_iter(&stream);
+/// let mut total = 0;
+/// for batch in arrays {
+///     total += batch?.len();
+/// }
+/// assert_eq!(total, 3);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
 pub struct SliceArrays<'de, T> {
     rest: &'de [u8],
     opts: ReadOptions,
@@ -166,6 +178,17 @@ pub fn from_reader_iter_with<R: Read, T: DeserializeOwned>(
 /// The arrays in a reader, as `Result<T>`s; made by [`from_reader_iter`].
 ///
 /// Fused: after the end of the input or an error, always `None`.
+///
+/// ```
+/// let mut stream = Vec::new(); // or a File, a socket, a pipe
+/// for pair in [[1.0f32, 2.0], [3.0, 4.0]] {
+///     serde_npy::to_writer(&mut stream, &pair)?;
+/// }
+/// let arrays: serde_npy::ReaderArrays<_, [f32; 2]> = serde_npy::from_reader_iter(&stream[..]);
+/// let sums = arrays.map(|a| a.map(|[x, y]| x + y)).collect::<Result<Vec<_>, _>>()?;
+/// assert_eq!(sums, [3.0, 7.0]);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
 pub struct ReaderArrays<R, T> {
     reader: R,
     opts: ReadOptions,

@@ -60,10 +60,27 @@
 //! |---|---|
 //! | any file, through `deserialize_any` (so `serde_json::Value` works) | 0-d → the scalar; N-D → nested sequences in logical C order (Fortran files re-ordered); records → maps of field name → value; subarray → sequence; `U` → string; `S` → bytes; `<f2` → `f32` exactly; complex → `[re, im]`; datetime → `i64` |
 //! | a struct with `shape` + `data` (+ optional `fortran_order`) | shape and flat data in C order; with a `fortran_order` field, data in file order and the flag set |
-//! | `Vec<T>`, `[T; N]`, nested `Vec`s | dimensionality must match: "expected 1-D, found shape (3, 4)" |
-//! | numbers | serde's own rules: an `<i4` file fills an `i64` field |
+//! | `Vec<T>`, `[T; N]`, nested `Vec`s, `ndarray::Array` | dimensionality must match: "expected 1-D, found shape (3, 4)" |
+//! | numbers | serde's own rules: an `<i4` file fills an `i64` field; narrowing below |
 //! | big-endian or `=` data | converted to native |
 //! | [`half::f16`] | bit-exact from `<f2` |
+//!
+//! Numbers convert as serde converts them in every format. An `<f8` file
+//! read into `f32` rounds to the nearest `f32` (values beyond its range
+//! become infinite): serde's `f32` accepts an `f64` and casts it. Integers
+//! are range-checked: a value that does not fit the Rust type is an
+//! [`ErrorKind::InvalidValue`] naming the element.
+//!
+//! ```
+//! let doubles = serde_npy::to_vec(&[0.1f64, 1e300])?;
+//! let floats: Vec<f32> = serde_npy::from_slice(&doubles)?;
+//! assert_eq!(floats, [0.1f32, f32::INFINITY]);
+//!
+//! let ints = serde_npy::to_vec(&[1i32, 300])?;
+//! let err = serde_npy::from_slice::<Vec<u8>>(&ints).unwrap_err();
+//! assert_eq!(err.to_string(), "invalid value: integer `300`, expected u8 (at [1], file dtype '<i4')");
+//! # Ok::<(), serde_npy::Error>(())
+//! ```
 //!
 //! Everything `np.load` accepts is read: any key order, double quotes, no
 //! trailing comma, 16-byte legacy padding, format 2.0 and 3.0, and `|`, `=`,
@@ -100,8 +117,37 @@
 //!
 //! # Zero copy
 //!
-//! [`ArrayView`] borrows aligned native-endian data straight from the input
-//! (and falls back to a copy otherwise); [`Header`] reads only the header.
+//! [`ArrayView`] borrows aligned native-endian data straight from the input;
+//! data of its element type that is byte-swapped or misaligned is copied,
+//! and a file of another element type is an error. [`Header`] reads only the
+//! header.
+//!
+//! # ndarray
+//!
+//! With ndarray's `serde` feature, `ndarray::Array` is written and read
+//! directly: written in C order whatever its memory layout, read from C- and
+//! Fortran-order files alike. An [`ArrayView`] becomes an
+//! `ndarray::ArrayView` over the same memory, `.f()` for Fortran order:
+//!
+//! ```
+//! use ndarray::{array, Array2, ArrayView2, ShapeBuilder};
+//!
+//! let a: Array2<f32> = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+//! let bytes = serde_npy::to_vec(&a)?;
+//! assert_eq!(serde_npy::from_slice::<Array2<f32>>(&bytes)?, a);
+//!
+//! let view: serde_npy::ArrayView<f32> = serde_npy::from_slice(&bytes)?;
+//! let shape = (view.shape()[0], view.shape()[1]);
+//! let nd = match view.fortran_order() {
+//!     true => ArrayView2::from_shape(shape.f(), view.data())?,
+//!     false => ArrayView2::from_shape(shape, view.data())?,
+//! };
+//! assert_eq!(nd, a);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The README's ndarray section and `examples/ndarray.rs` show Fortran
+//! layouts both ways.
 //!
 //! # Speed
 //!
@@ -130,6 +176,7 @@
 //! [serde]: https://serde.rs
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod bulk;
 mod complex;
@@ -139,6 +186,7 @@ mod error;
 mod header;
 mod iter;
 #[cfg(feature = "bytemuck")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bytemuck")))]
 pub mod pod;
 mod pylit;
 mod pyrepr;

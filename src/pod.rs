@@ -86,6 +86,16 @@ pub use field::{deserialize, serialize, DeserializeRecords, SerializeRecords};
 ///
 /// For plain types, the same bytes as [`crate::to_vec`] (see the
 /// [module docs](self)), in one allocation of exactly the output size.
+///
+/// ```
+/// let rows = vec![[1u16, 2, 3]; 2];
+/// let bytes = serde_npy::pod::to_vec(&rows)?;
+/// assert_eq!(bytes, serde_npy::to_vec(&rows)?);
+/// // Empty, it still says what the rows are: '<u2', shape (0, 3).
+/// let empty = serde_npy::Header::from_slice(&serde_npy::pod::to_vec::<[u16; 3]>(&[])?)?;
+/// assert_eq!(empty.shape, [0, 3]);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
 pub fn to_vec<T: Pod + Serialize>(records: &[T]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     to_vec_into(records, &mut out)?;
@@ -110,6 +120,14 @@ fn to_vec_into<T: Pod + Serialize>(records: &[T], out: &mut Vec<u8>) -> Result<(
 /// See [`to_vec`]. When the bytes are copied, `writer` gets two unbuffered
 /// `write_all` calls, the header and then all the records. On error, part of
 /// the output may already have been written.
+///
+/// ```
+/// let rows = vec![[0.5f64, 1.5]; 3];
+/// let mut out = Vec::new(); // or a BufWriter<File>
+/// serde_npy::pod::to_writer(&mut out, &rows)?;
+/// assert_eq!(out, serde_npy::to_vec(&rows)?);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
 pub fn to_writer<W: Write, T: Pod + Serialize>(mut writer: W, records: &[T]) -> Result<()> {
     let Some((preamble, data)) = prepare(records) else {
         return crate::to_writer(writer, records);

@@ -93,6 +93,15 @@ pub(crate) fn to_vec_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -
 ///
 /// Output goes through an internal 64 KiB buffer, so `writer` need not be
 /// buffered. On error, part of the output may already have been written.
+///
+/// ```
+/// let image = vec![[1u8, 2], [3, 4]];
+/// let mut out = Vec::new(); // or a std::fs::File
+/// serde_npy::to_writer(&mut out, &image)?;
+/// assert_eq!(out, serde_npy::to_vec(&image)?);
+/// assert_eq!(serde_npy::from_reader::<_, Vec<[u8; 2]>>(&out[..])?, image);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
 pub fn to_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> Result<()> {
     let layout = plan(value)?;
     let mut out = IoOutput {

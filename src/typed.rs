@@ -179,8 +179,35 @@ where
 
 /// What [`serialize`] writes: slices of `T: Serialize + Default`, what holds
 /// them, and options of those.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize, Debug, PartialEq)]
+/// struct Batch {
+///     #[serde(with = "serde_npy::typed")]
+///     ids: Box<[u16]>,
+///     #[serde(with = "serde_npy::typed")]
+///     weights: Option<Vec<f32>>,
+/// }
+///
+/// let batch = Batch { ids: Box::new([]), weights: Some(vec![]) };
+/// let json = serde_json::to_value(&batch)?;
+/// assert_eq!(serde_json::from_value::<Batch>(json.clone())?, batch);
+/// let ids: Vec<u8> = serde_json::from_value(json["ids"].clone())?;
+/// assert_eq!(serde_npy::Header::from_slice(&ids)?.dtype.to_string(), "'<u2'");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait SerializeTyped {
     /// Serializes `self` as one `.npy` blob (or none).
+    ///
+    /// ```
+    /// use serde_npy::typed::SerializeTyped;
+    /// let json = Vec::<u16>::new().serialize_typed(serde_json::value::Serializer)?;
+    /// let blob: Vec<u8> = serde_json::from_value(json)?;
+    /// assert_eq!(serde_npy::Header::from_slice(&blob)?.dtype.to_string(), "'<u2'");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn serialize_typed<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
 }
 

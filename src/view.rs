@@ -22,8 +22,24 @@ mod sealed {
 /// `.npy` data can be viewed as a slice of it.
 ///
 /// Implemented for `i8`…`i64`, `u8`…`u64`, `f32`, `f64` and [`half::f16`].
+///
+/// ```
+/// use serde_npy::{ByteOrder, Element};
+///
+/// fn descr<T: Element>() -> String {
+///     T::dtype(ByteOrder::Little).to_string()
+/// }
+/// assert_eq!(descr::<f32>(), "'<f4'");
+/// assert_eq!(descr::<serde_npy::half::f16>(), "'<f2'");
+/// ```
 pub trait Element: Copy + sealed::Sealed + 'static {
     /// The dtype of this type in the given byte order.
+    ///
+    /// ```
+    /// use serde_npy::{ByteOrder, Dtype, Element};
+    /// assert_eq!(u16::dtype(ByteOrder::Big), Dtype::U16(ByteOrder::Big));
+    /// assert_eq!(u8::dtype(ByteOrder::Big), Dtype::U8); // one byte: no order
+    /// ```
     fn dtype(order: ByteOrder) -> Dtype;
     /// Decodes one value from exactly `size_of::<Self>()` bytes.
     #[doc(hidden)]
@@ -70,8 +86,14 @@ element! {
 /// `from_slice::<ArrayView<f32>>` fills it in O(1) — no copy, whatever the
 /// size — when the data is native-endian `T` and its address is aligned for
 /// `T` (NumPy aligns data to 64 bytes within the file, so this holds whenever
-/// the file's buffer is aligned, as a `Vec<u8>` from the allocator is). Otherwise it falls back to
-/// a converted copy; [`ArrayView::is_borrowed`] tells which happened. Through
+/// the file's buffer is aligned, as a `Vec<u8>` from the allocator is).
+/// Data of the element type `T` that cannot be borrowed — byte-swapped (a
+/// `'>f4'` file on a little-endian machine), misaligned, or handed over as
+/// owned bytes by a host format — is copied into an owned `Vec<T>` in native
+/// byte order; [`ArrayView::is_borrowed`] tells which happened. A file of any
+/// other element type (`'<f8'` or `'<i4'` for an `ArrayView<f32>`) is an
+/// error: values are never converted between types here (read such a file
+/// into a `Vec<f32>`, which follows serde's number rules). Through
 /// `#[serde(with = "serde_npy", borrow)]` it borrows from host formats that
 /// lend their bytes (rmp-serde and postcard `from_slice`).
 ///
@@ -96,11 +118,30 @@ impl<'a, T: Element> ArrayView<'a, T> {
     /// A view of `data` with the given shape, in C order.
     ///
     /// Errors when `data.len()` is not the product of `shape`.
+    ///
+    /// ```
+    /// use serde_npy::ArrayView;
+    /// let view = ArrayView::new(vec![2, 2], vec![1.0f32, 2.0, 3.0, 4.0])?;
+    /// let bytes = serde_npy::to_vec(&view)?;
+    /// assert_eq!(serde_npy::from_slice::<Vec<Vec<f32>>>(&bytes)?, [[1.0, 2.0], [3.0, 4.0]]);
+    /// assert!(ArrayView::new(vec![3], vec![1.0f32]).is_err()); // 3 elements needed
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn new(shape: Vec<usize>, data: impl Into<Cow<'a, [T]>>) -> Result<Self, Error> {
         Self::with_order(shape, false, data)
     }
 
     /// A view of `data` with the given shape and memory order.
+    ///
+    /// ```
+    /// use serde_npy::ArrayView;
+    /// // Column-major: the first column, then the second.
+    /// let view = ArrayView::with_order(vec![2, 2], true, vec![1u8, 2, 3, 4])?;
+    /// let bytes = serde_npy::to_vec(&view)?;
+    /// assert!(serde_npy::Header::from_slice(&bytes)?.fortran_order);
+    /// assert_eq!(serde_npy::from_slice::<Vec<Vec<u8>>>(&bytes)?, [[1, 3], [2, 4]]);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn with_order(
         shape: Vec<usize>,
         fortran_order: bool,
@@ -124,36 +165,96 @@ impl<'a, T: Element> ArrayView<'a, T> {
     }
 
     /// The logical shape.
+    ///
+    /// ```
+    /// let bytes = serde_npy::to_vec(&[[0i16; 3]; 2])?;
+    /// let view: serde_npy::ArrayView<i16> = serde_npy::from_slice(&bytes)?;
+    /// assert_eq!(view.shape(), [2, 3]);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn shape(&self) -> &[usize] {
         &self.shape
     }
 
     /// Whether [`data`](Self::data) is in column-major order.
+    ///
+    /// ```
+    /// use serde_npy::ArrayView;
+    /// let bytes = serde_npy::to_vec(&ArrayView::with_order(vec![2, 2], true, vec![1u8, 2, 3, 4])?)?;
+    /// let view: ArrayView<u8> = serde_npy::from_slice(&bytes)?;
+    /// assert!(view.fortran_order());
+    /// assert_eq!(view.data(), [1, 2, 3, 4]); // file order: column by column
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn fortran_order(&self) -> bool {
         self.fortran_order
     }
 
     /// The elements in file order.
+    ///
+    /// ```
+    /// let bytes = serde_npy::to_vec(&[[1u32, 2], [3, 4]])?;
+    /// let view: serde_npy::ArrayView<u32> = serde_npy::from_slice(&bytes)?;
+    /// assert_eq!(view.data(), [1, 2, 3, 4]);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn data(&self) -> &[T] {
         &self.data
     }
 
     /// Number of elements.
+    ///
+    /// ```
+    /// let bytes = serde_npy::to_vec(&[[0u8; 4]; 3])?;
+    /// assert_eq!(serde_npy::from_slice::<serde_npy::ArrayView<u8>>(&bytes)?.len(), 12);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.data.len()
     }
 
     /// Whether the array has no elements.
+    ///
+    /// ```
+    /// let bytes = serde_npy::to_vec(&serde_npy::ArrayView::<f32>::new(vec![0, 3], vec![])?)?;
+    /// let view: serde_npy::ArrayView<f32> = serde_npy::from_slice(&bytes)?;
+    /// assert!(view.is_empty());
+    /// assert_eq!(view.shape(), [0, 3]);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
 
     /// Whether the data borrows the input (no copy was made).
+    ///
+    /// ```
+    /// use serde_npy::ArrayView;
+    /// let bytes = serde_npy::to_vec(&[1.0f32, 2.0])?;
+    /// assert!(serde_npy::from_slice::<ArrayView<f32>>(&bytes)?.is_borrowed());
+    /// // One byte in, the data is misaligned for `f32`: it is copied.
+    /// let mut shifted = vec![0u8];
+    /// shifted.extend_from_slice(&bytes);
+    /// let copy: ArrayView<f32> = serde_npy::from_slice(&shifted[1..])?;
+    /// assert!(!copy.is_borrowed());
+    /// assert_eq!(copy.data(), [1.0, 2.0]);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn is_borrowed(&self) -> bool {
         matches!(self.data, Cow::Borrowed(_))
     }
 
     /// An owned copy that no longer borrows the input.
+    ///
+    /// ```
+    /// use serde_npy::ArrayView;
+    /// let owned: ArrayView<'static, f64> = {
+    ///     let bytes = serde_npy::to_vec(&[0.5f64, 1.5])?;
+    ///     serde_npy::from_slice::<ArrayView<f64>>(&bytes)?.into_owned()
+    /// }; // `bytes` is gone; `owned` is not
+    /// assert_eq!(owned.data(), [0.5, 1.5]);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn into_owned(self) -> ArrayView<'static, T> {
         ArrayView {
             shape: self.shape,
@@ -178,6 +279,14 @@ impl<'a, T: Element> ArrayView<'a, T> {
     }
 
     /// The shape, order and data, taken apart.
+    ///
+    /// ```
+    /// let bytes = serde_npy::to_vec(&[[1i64, 2, 3]])?;
+    /// let view: serde_npy::ArrayView<i64> = serde_npy::from_slice(&bytes)?;
+    /// let (shape, fortran_order, data) = view.into_parts();
+    /// assert_eq!((shape, fortran_order, &*data), (vec![1, 3], false, &[1, 2, 3][..]));
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn into_parts(self) -> (Vec<usize>, bool, Cow<'a, [T]>) {
         (self.shape, self.fortran_order, self.data)
     }

@@ -60,6 +60,28 @@ where
 /// A malformed blob is reported through the host format's `custom` error,
 /// carrying this crate's message (serde_json, rmp-serde and bincode keep it;
 /// postcard replaces every custom message with its own generic error).
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize)]
+/// struct Sent {
+///     #[serde(with = "serde_bytes")]
+///     samples: Vec<u8>, // a .npy blob made elsewhere, e.g. by np.save into io.BytesIO
+/// }
+///
+/// #[derive(Deserialize)]
+/// struct Received {
+///     #[serde(with = "serde_npy")]
+///     samples: Vec<f64>,
+/// }
+///
+/// let sent = Sent { samples: serde_npy::to_vec(&[0.5f64, 1.5])? };
+/// let packed = rmp_serde::to_vec_named(&sent)?;
+/// let received: Received = rmp_serde::from_slice(&packed)?;
+/// assert_eq!(received.samples, [0.5, 1.5]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn deserialize<'de, T, D>(deserializer: D) -> Result<T, D::Error>
 where
     T: Deserialize<'de>,

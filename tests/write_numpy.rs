@@ -830,7 +830,7 @@ fn ragged_input_names_the_first_ragged_index() {
     let e = to_vec(&v).unwrap_err();
     assert!(
         e.to_string()
-            .contains("index [1, 1] has 1 elements, expected 2"),
+            .contains("index [1, 1] has 1 element, expected 2"),
         "{e}"
     );
     // Strings (variable width, planned in full) are checked the same way.
@@ -897,7 +897,7 @@ fn shape_and_data_must_agree() {
         data: Vec::<f32>::new(),
     })
     .unwrap_err();
-    assert!(e.to_string().contains("shape () needs 1 elements"), "{e}");
+    assert!(e.to_string().contains("shape () needs 1 element,"), "{e}");
     // Data must be flat.
     let e = to_vec(&Shaped {
         shape: vec![2, 2],

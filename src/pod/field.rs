@@ -54,6 +54,22 @@ where
 /// `u8`, as [`crate::deserialize`] does; a `Cow` borrows the records from a
 /// host format that lends its bytes (rmp-serde and postcard `from_slice`)
 /// when they are aligned for `T`, as [`view`](super::view) does.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize)]
+/// struct Frame<'a> {
+///     #[serde(with = "serde_npy::pod", borrow)]
+///     points: Cow<'a, [[f32; 2]]>,
+/// }
+///
+/// let packed = rmp_serde::to_vec(&Frame { points: Cow::Owned(vec![[1.0, 2.0]; 4]) })?;
+/// let frame: Frame = rmp_serde::from_slice(&packed)?; // borrows `packed` when aligned
+/// assert_eq!(frame.points[3], [1.0, 2.0]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn deserialize<'de, R, D>(deserializer: D) -> Result<R, D::Error>
 where
     R: DeserializeRecords<'de>,
@@ -63,8 +79,36 @@ where
 }
 
 /// What [`serialize`] writes: slices of records and what holds them.
+///
+/// ```
+/// use serde::Serialize;
+///
+/// #[derive(Serialize)]
+/// struct Frame<'a> {
+///     #[serde(with = "serde_npy::pod")]
+///     rows: &'a [[u8; 3]],
+///     #[serde(with = "serde_npy::pod")]
+///     previous: Option<Box<[[u8; 3]]>>,
+/// }
+///
+/// let rows = [[1u8, 2, 3]; 2];
+/// let json = serde_json::to_value(Frame { rows: &rows, previous: None })?;
+/// let blob: Vec<u8> = serde_json::from_value(json["rows"].clone())?;
+/// assert_eq!(blob, serde_npy::to_vec(&rows)?);
+/// assert!(json["previous"].is_null());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait SerializeRecords {
     /// Serializes `self` as one `.npy` blob (or none).
+    ///
+    /// ```
+    /// use serde_npy::pod::SerializeRecords;
+    /// let rows = vec![[1u16, 2]; 3];
+    /// let json = rows.serialize_records(serde_json::value::Serializer)?;
+    /// let blob: Vec<u8> = serde_json::from_value(json)?;
+    /// assert_eq!(blob, serde_npy::to_vec(&rows)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn serialize_records<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
 }
 
@@ -121,8 +165,35 @@ impl<R: SerializeRecords + ?Sized> ser::Serialize for AsBlob<'_, R> {
 
 /// What [`deserialize`] reads: owned or borrowed records, and options of
 /// them.
+///
+/// ```
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Frame {
+///     #[serde(with = "serde_npy::pod")]
+///     rows: Box<[[i32; 2]]>,
+///     #[serde(with = "serde_npy::pod")]
+///     previous: Option<Vec<[i32; 2]>>,
+/// }
+///
+/// let blob = serde_npy::to_vec(&[[1i32, 2], [3, 4]])?;
+/// let json = serde_json::json!({ "rows": blob, "previous": null });
+/// let frame: Frame = serde_json::from_value(json)?;
+/// assert_eq!((&*frame.rows, frame.previous), (&[[1, 2], [3, 4]][..], None));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait DeserializeRecords<'de>: Sized {
     /// Deserializes `Self` from one `.npy` blob (or none).
+    ///
+    /// ```
+    /// use serde_npy::pod::DeserializeRecords;
+    /// let blob = serde_npy::to_vec(&[[1u16, 2], [3, 4]])?;
+    /// let json = serde_json::to_string(&blob)?; // a JSON array of the blob's bytes
+    /// let rows = Vec::<[u16; 2]>::deserialize_records(&mut serde_json::Deserializer::from_str(&json))?;
+    /// assert_eq!(rows, [[1, 2], [3, 4]]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn deserialize_records<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
 }
 
