@@ -132,6 +132,9 @@ mod de;
 mod dtype;
 mod error;
 mod header;
+#[cfg(feature = "npz")]
+#[cfg_attr(docsrs, doc(cfg(feature = "npz")))]
+pub mod npz;
 #[cfg(feature = "bytemuck")]
 pub mod pod;
 mod pylit;
