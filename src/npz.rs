@@ -249,7 +249,8 @@ pub fn from_slice_with<'de, T: Deserialize<'de>>(
 }
 
 /// Reads an archive from `reader` into `T`, reading only the central
-/// directory and the members `T` asks for.
+/// directory and the members `T` asks for (never the whole archive at once).
+/// The archive fills the reader from its first byte to its last.
 ///
 /// ```
 /// use std::io::Cursor;
@@ -346,7 +347,8 @@ impl<'a> Archive<'a> {
 }
 
 /// An archive behind a reader, member by member: only the central directory
-/// is read up front, and each member when asked for.
+/// is read up front, and each member when asked for. The archive fills the
+/// reader from its first byte to its last, as a file does.
 ///
 /// ```
 /// use std::io::Cursor;

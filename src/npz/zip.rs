@@ -524,22 +524,17 @@ impl Source for &[u8] {
     }
 }
 
-/// A [`Source`] over a `Read + Seek`.
+/// A [`Source`] over a `Read + Seek` holding the archive from its start to
+/// its end, as a file does (wherever the reader stands when it is given).
 pub(crate) struct ReadSource<R> {
     pub(crate) inner: R,
-    base: u64,
     len: u64,
 }
 
 impl<R: Read + Seek> ReadSource<R> {
     pub(crate) fn new(mut inner: R) -> Result<Self> {
-        let base = inner.stream_position()?;
-        let end = inner.seek(SeekFrom::End(0))?;
-        Ok(ReadSource {
-            inner,
-            base,
-            len: end.saturating_sub(base),
-        })
+        let len = inner.seek(SeekFrom::End(0))?;
+        Ok(ReadSource { inner, len })
     }
 }
 
@@ -558,7 +553,7 @@ impl<R: Read + Seek> Source for ReadSource<R> {
                 "a record reaches past the end of the archive",
             ));
         }
-        self.inner.seek(SeekFrom::Start(self.base + at))?;
+        self.inner.seek(SeekFrom::Start(at))?;
         crate::header::read_full(&mut self.inner, buf, "zip record")
     }
 }
