@@ -2,7 +2,8 @@
 //! one run and reported as ratios of medians (the machines are shared and
 //! noisy: absolute times drift, ratios within one run hold).
 //!
-//! Run with `cargo bench --bench compare`. Set `BENCH_QUICK=1` for fewer reps.
+//! Run with `cargo bench --bench compare`. Set `BENCH_QUICK=1` for fewer reps,
+//! `BENCH_NPZ_ONLY=1` for the `.npz` rows alone.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -256,6 +257,10 @@ fn bench_pod_records(
 }
 
 fn main() {
+    if std::env::var_os("BENCH_NPZ_ONLY").is_some() {
+        bench_npz(reps());
+        return;
+    }
     let reps = reps();
     println!("{:<52} {:>13}   ratio baseline", "case", "median");
 
@@ -875,5 +880,113 @@ fn main() {
     }
     println!(
         "  the same records through bincode, serde alone: write {bincode_rec_w:.2}x, read {bincode_rec_r:.2}x"
+    );
+    bench_npz(reps);
+}
+
+/// Three `f32` arrays totalling 64 MiB, as an `.npz` archive's members.
+#[cfg(feature = "npz")]
+#[derive(Serialize, Deserialize)]
+struct Three {
+    a: Vec<f32>,
+    b: Vec<f32>,
+    c: Vec<f32>,
+}
+
+#[cfg(not(feature = "npz"))]
+fn bench_npz(_: usize) {}
+
+/// `.npz` against the `.npy` calls it is made of (issue #14).
+#[cfg(feature = "npz")]
+fn bench_npz(reps: usize) {
+    use serde_npy::npz;
+    let n = 16 * MIB / 4;
+    let wave = |k: usize, len: usize| -> Vec<f32> {
+        (0..len).map(|i| ((i * k) as f32 * 1e-3).sin()).collect()
+    };
+    let three = Three {
+        a: wave(1, n * 2),
+        b: wave(2, n),
+        c: wave(3, n),
+    };
+    println!("\n.npz (issue #14): three f32 arrays, 64 MiB in all");
+    let npys = || {
+        [
+            serde_npy::to_vec(&three.a).unwrap(),
+            serde_npy::to_vec(&three.b).unwrap(),
+            serde_npy::to_vec(&three.c).unwrap(),
+        ]
+    };
+    let base_w = median(reps, npys);
+    let w = median(reps, || npz::to_vec(&three).unwrap());
+    row("npz::to_vec stored, 3 members", w, "3x to_vec", base_w);
+    let tgt_w = paired(reps, npys, || npz::to_vec(&three).unwrap());
+
+    let parts = npys();
+    let archive = npz::to_vec(&three).unwrap();
+    let read3 = || {
+        (
+            serde_npy::from_slice::<Vec<f32>>(&parts[0]).unwrap(),
+            serde_npy::from_slice::<Vec<f32>>(&parts[1]).unwrap(),
+            serde_npy::from_slice::<Vec<f32>>(&parts[2]).unwrap(),
+        )
+    };
+    let base_r = median(reps, read3);
+    let r = median(reps, || npz::from_slice::<Three>(&archive).unwrap());
+    row(
+        "npz::from_slice stored, 3 members",
+        r,
+        "3x from_slice",
+        base_r,
+    );
+    let tgt_r = paired(reps, read3, || npz::from_slice::<Three>(&archive).unwrap());
+
+    let aligned = npz::to_vec_with(&three, &npz::WriteOptions::new().align(64)).unwrap();
+    let opts = npz::ReadOptions::new().verify_crc(false);
+    let view_archive = npz::Archive::with_options(&aligned, &opts).unwrap();
+    let view_t = median(reps * 100, || {
+        let v: serde_npy::ArrayView<f32> = view_archive.get("b").unwrap();
+        assert!(v.is_borrowed());
+        v.len()
+    });
+    row_us("npz ArrayView of an aligned stored member (no CRC)", view_t);
+    let open_view_t = median(reps * 100, || {
+        let a = npz::Archive::with_options(&aligned, &opts).unwrap();
+        a.get::<serde_npy::ArrayView<f32>>("b").unwrap().len()
+    });
+    row_us("  the same, directory parse included", open_view_t);
+
+    let cw = median(reps.min(5), || npz::to_vec_compressed(&three).unwrap());
+    let compressed = npz::to_vec_compressed(&three).unwrap();
+    let cr = median(reps.min(5), || {
+        npz::from_slice::<Three>(&compressed).unwrap()
+    });
+    let mb = (64 * MIB) as f64 / 1e6;
+    println!(
+        "{:<52} {:>10.3} ms   {:>6.0} MB/s ({:.1}% of the raw size)",
+        "npz::to_vec_compressed, 3 members",
+        cw.as_secs_f64() * 1e3,
+        mb / cw.as_secs_f64(),
+        100.0 * compressed.len() as f64 / (64 * MIB) as f64
+    );
+    println!(
+        "{:<52} {:>10.3} ms   {:>6.0} MB/s",
+        "npz::from_slice compressed, 3 members",
+        cr.as_secs_f64() * 1e3,
+        mb / cr.as_secs_f64()
+    );
+    println!("targets (issue #14), paired ratios over {reps} runs:");
+    for (what, got, limit) in [
+        ("stored write / 3x to_vec", tgt_w, 1.15),
+        ("stored read / 3x from_slice", tgt_r, 1.15),
+    ] {
+        let verdict = if got <= limit { "met" } else { "NOT met" };
+        println!("  {what:<40} {got:>6.2}x  (target <= {limit}x)  {verdict}");
+    }
+    let us = view_t.as_secs_f64() * 1e6;
+    let verdict = if us < 2.0 { "met" } else { "NOT met" };
+    println!(
+        "  {:<40} {us:>6.2} µs (target < 2 µs)  {verdict}",
+        "aligned member view"
     );
 }

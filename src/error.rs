@@ -304,8 +304,9 @@ pub enum ErrorKind {
 
     /// The first six bytes are not `\x93NUMPY`.
     #[error(
-        "not a .npy file: expected the magic string b\"\\x93NUMPY\", found {}",
-        escape_bytes(found)
+        "not a .npy file: expected the magic string b\"\\x93NUMPY\", found {}{}",
+        escape_bytes(found),
+        zip_hint(found)
     )]
     BadMagic {
         /// The bytes found where the magic string belongs.
@@ -523,6 +524,91 @@ pub enum ErrorKind {
         field: &'static str,
     },
 
+    /// The input is not an `.npz` archive: it does not start with a zip
+    /// local header (`PK\x03\x04`) or an empty archive's end record
+    /// (`PK\x05\x06`), which is how `np.load` tells an archive.
+    #[error(
+        "not an .npz archive: expected b\"PK\\x03\\x04\" or b\"PK\\x05\\x06\", found {}{}",
+        escape_bytes(found),
+        npy_hint(found)
+    )]
+    NotNpz {
+        /// The first bytes of the input (at most four).
+        found: Vec<u8>,
+    },
+
+    /// The zip container of an `.npz` archive is malformed: a record is cut
+    /// short, a size or offset points outside the archive, entries overlap.
+    #[error("malformed .npz archive{}: {message}", member_suffix(member))]
+    Zip {
+        /// The member concerned, when the problem is in one member.
+        member: Option<String>,
+        /// What is wrong, and where.
+        message: String,
+    },
+
+    /// A member is compressed with a method this crate does not read.
+    #[error("member `{member}` is compressed with zip method {method} ({}); only stored (0) and deflate (8) are read, as np.savez and np.savez_compressed write them", method_name(*method))]
+    UnsupportedCompression {
+        /// The member's name.
+        member: String,
+        /// The zip compression method number.
+        method: u16,
+    },
+
+    /// A member's bytes do not match the CRC-32 the archive records for it.
+    #[error("bad CRC-32 for member `{member}`: the archive records {expected:#010x}, its bytes give {found:#010x} (the archive is corrupt)")]
+    Crc {
+        /// The member's name.
+        member: String,
+        /// The CRC-32 the central directory records.
+        expected: u32,
+        /// The CRC-32 of the bytes read.
+        found: u32,
+    },
+
+    /// Decompressing a member would exceed the reader's limit on inflated
+    /// bytes.
+    #[error("member `{member}` inflates to {size} bytes, which with the members already inflated passes the limit of {limit}; raise it with `npz::ReadOptions::max_inflated` if the archive is trusted")]
+    SizeLimit {
+        /// The member's name.
+        member: String,
+        /// The member's uncompressed size, as the central directory states it.
+        size: u64,
+        /// The limit in force.
+        limit: u64,
+    },
+
+    /// A struct field has no member in the archive.
+    #[error(
+        "missing member `{member}` for field `{field}`; the archive has {}",
+        member_list(members)
+    )]
+    MissingMember {
+        /// The field the struct needs.
+        field: &'static str,
+        /// The member name it was looked up as.
+        member: String,
+        /// The names of the archive's members (at most the first 32).
+        members: Vec<String>,
+    },
+
+    /// Two members of an archive being written have the same name.
+    #[error("duplicate member name `{name}`: an .npz archive holds each name once")]
+    DuplicateMember {
+        /// The name written twice.
+        name: String,
+    },
+
+    /// A member name asked for is not in the archive.
+    #[error("no member `{name}` in the archive; it has {}", member_list(members))]
+    NoSuchMember {
+        /// The name asked for.
+        name: String,
+        /// The names of the archive's members (at most the first 32).
+        members: Vec<String>,
+    },
+
     /// A message from a `Serialize` or `Deserialize` implementation.
     #[error("{0}")]
     Custom(String),
@@ -534,6 +620,56 @@ pub(crate) fn count(n: u64, noun: &str) -> String {
         format!("1 {noun}")
     } else {
         format!("{n} {noun}s")
+    }
+}
+
+fn member_suffix(member: &Option<String>) -> String {
+    match member {
+        Some(m) => format!(" (member `{m}`)"),
+        None => String::new(),
+    }
+}
+
+fn method_name(method: u16) -> &'static str {
+    match method {
+        12 => "bzip2",
+        14 => "lzma",
+        93 => "zstd",
+        95 => "xz",
+        _ => "unknown",
+    }
+}
+
+fn member_list(members: &[String]) -> String {
+    if members.is_empty() {
+        return "no members".into();
+    }
+    let mut s = String::from("members ");
+    for (i, m) in members.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push('`');
+        s.push_str(m);
+        s.push('`');
+    }
+    s
+}
+
+/// What to say when an archive is read as `.npy`, or an `.npy` as an archive.
+fn zip_hint(found: &[u8]) -> &'static str {
+    if found.starts_with(b"PK\x03\x04") || found.starts_with(b"PK\x05\x06") {
+        "; this is an .npz (zip) archive; read it with serde_npy::npz"
+    } else {
+        ""
+    }
+}
+
+fn npy_hint(found: &[u8]) -> &'static str {
+    if found.starts_with(b"\x93NUM") {
+        "; this is a .npy file; read it with serde_npy::from_slice"
+    } else {
+        ""
     }
 }
 

@@ -185,6 +185,9 @@ mod dtype;
 mod error;
 mod header;
 mod iter;
+#[cfg(feature = "npz")]
+#[cfg_attr(docsrs, doc(cfg(feature = "npz")))]
+pub mod npz;
 #[cfg(feature = "bytemuck")]
 #[cfg_attr(docsrs, doc(cfg(feature = "bytemuck")))]
 pub mod pod;

@@ -47,11 +47,22 @@ const SMALL_OUTPUT: usize = 4096;
 
 /// Like [`to_vec`], into `out` (cleared first), reusing its allocation.
 pub(crate) fn to_vec_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<()> {
+    to_vec_at(value, out, 0)
+}
+
+/// Like [`to_vec`], appended to the first `base` bytes of `out` (what lies
+/// past them is dropped): an `.npz` archive in memory gets each member's
+/// bytes written in place, with no second copy.
+pub(crate) fn to_vec_at<T: Serialize + ?Sized>(
+    value: &T,
+    out: &mut Vec<u8>,
+    base: usize,
+) -> Result<()> {
     // A top-level slice of numbers is written whole by the first pass, into
     // an unzeroed buffer. (The zeroed allocation below is free only for
     // fresh pages; glibc serves blocks up to 32 MiB from reused memory,
     // which `calloc` must clear.)
-    let Some(layout) = plan_into(value, Some(&mut *out))? else {
+    let Some(layout) = plan_into(value, Some((&mut *out, base)))? else {
         return Ok(());
     };
     let preamble = Preamble::new(&layout.dtype, &layout.shape, layout.fortran_order);
@@ -65,24 +76,25 @@ pub(crate) fn to_vec_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -
     // for plain numbers, whose every byte is stored (or the length check
     // below fails).
     let dense = LeafKind::of(&layout.dtype) != LeafKind::Other;
-    if dense && out.len() >= total {
-        out.truncate(total);
+    let end = base.checked_add(total).ok_or_else(|| layout.overflow())?;
+    if dense && out.len() >= end {
+        out.truncate(end);
     } else if out.capacity() == 0 && total > SMALL_OUTPUT {
         *out = vec![0u8; total];
     } else {
-        out.clear();
-        out.resize(total, 0);
+        out.truncate(base);
+        out.resize(end, 0);
     }
-    preamble.write(out);
+    preamble.write(&mut out[base..]);
     let mut sink = SliceOutput {
         buf: out,
-        pos: start,
+        pos: base + start,
     };
     emit(value, &layout, &mut sink)?;
-    if sink.pos != total {
+    if sink.pos != end {
         return Err(ErrorKind::Custom(format!(
             "the value serialized {} bytes of data in the second pass, {} in the first; its Serialize impl is not deterministic",
-            sink.pos - start,
+            sink.pos - base - start,
             total - start
         )).into());
     }
@@ -810,7 +822,7 @@ fn plan<T: Serialize + ?Sized>(value: &T) -> Result<Layout> {
 /// instead, and there is nothing left to plan (`None`).
 fn plan_into<T: Serialize + ?Sized>(
     value: &T,
-    append: Option<&mut Vec<u8>>,
+    append: Option<(&mut Vec<u8>, usize)>,
 ) -> Result<Option<Layout>> {
     match find(value, append) {
         Some(Found::Written) => return Ok(None),
@@ -1547,8 +1559,9 @@ struct FoundShape {
 struct ShapeFinder<'f> {
     found: &'f mut FoundShape,
     depth: usize,
-    /// Where a top-level slice of numbers is written whole.
-    append: Option<&'f mut Vec<u8>>,
+    /// Where a top-level slice of numbers is written whole: after the first
+    /// `.1` bytes of the `Vec`.
+    append: Option<(&'f mut Vec<u8>, usize)>,
 }
 
 /// Why a [`ShapeFinder`] stopped.
@@ -1618,7 +1631,7 @@ impl<'f> ser::Serializer for ShapeFinder<'f> {
         I::Item: Serialize,
     {
         let iter = iter.into_iter();
-        if let Some(out) = self.append.take() {
+        if let Some((out, base)) = self.append.take() {
             // Empty sequences are planned: they are written as `<f8`, as
             // NumPy writes `np.array([])`, whatever the element type.
             let slice = crate::bulk::number_bytes(&iter).filter(|s| s.len > 0);
@@ -1627,10 +1640,10 @@ impl<'f> ser::Serializer for ShapeFinder<'f> {
                 let dims = slice.dims();
                 let preamble = Preamble::new(&dtype, &dims, false);
                 let start = preamble.len();
-                out.clear();
+                out.truncate(base);
                 out.reserve_exact(start + slice.bytes.len());
-                out.resize(start, 0);
-                preamble.write(out);
+                out.resize(base + start, 0);
+                preamble.write(&mut out[base..]);
                 out.extend_from_slice(slice.bytes);
                 self.found.written = true;
                 return Ok(slice.kind);
@@ -1737,7 +1750,7 @@ fn find_layout<T: Serialize + ?Sized>(value: &T) -> Option<Layout> {
 }
 
 /// Runs [`ShapeFinder`] over `value`, with `append` as in [`plan_into`].
-fn find<T: Serialize + ?Sized>(value: &T, append: Option<&mut Vec<u8>>) -> Option<Found> {
+fn find<T: Serialize + ?Sized>(value: &T, append: Option<(&mut Vec<u8>, usize)>) -> Option<Found> {
     let mut found = FoundShape {
         dims: [0; FOUND_DIMS],
         ndim: 0,
@@ -1772,7 +1785,7 @@ struct StructPlanner<'t> {
 }
 
 /// Field names of a struct that stands for a whole array.
-const SHAPED_KEYS: [&str; 6] = ["shape", "dim", "data", "fortran_order", "descr", "v"];
+pub(crate) const SHAPED_KEYS: [&str; 6] = ["shape", "dim", "data", "fortran_order", "descr", "v"];
 
 impl ser::SerializeStruct for StructPlanner<'_> {
     type Ok = Plan;

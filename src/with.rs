@@ -231,7 +231,7 @@ impl Serializer for OptionProbe {
 
 /// What the field's type asked of its deserializer, replayed on the `.npy` blob.
 #[derive(Clone, Copy)]
-enum Request {
+pub(crate) enum Request {
     Any,
     Bool,
     I8,
@@ -310,6 +310,22 @@ impl Request {
     ) -> Result<V::Value, Error> {
         let npy = crate::Deserializer::from_slice(blob)?;
         self.run(View::top(npy.header(), npy.data(), lend), v)
+    }
+
+    /// [`on_blob`](Self::on_blob) with explicit limits; errors name the
+    /// file's dtype.
+    #[cfg(feature = "npz")]
+    pub(crate) fn on_npy<'d, 'de, L: Lend<'d, 'de>, V: Visitor<'de>>(
+        self,
+        blob: &'d [u8],
+        opts: &crate::ReadOptions,
+        lend: L,
+        v: V,
+    ) -> Result<V::Value, Error> {
+        let npy = crate::Deserializer::from_slice_with(blob, opts)?;
+        let header = npy.header();
+        self.run(View::top(header, npy.data(), lend), v)
+            .map_err(|e| e.with_dtype(|| header.dtype.descr()))
     }
 }
 

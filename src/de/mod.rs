@@ -31,6 +31,7 @@ mod seq;
 mod shaped;
 mod stream;
 
+pub(crate) use shaped::is_shaped;
 pub(crate) use stream::StreamDeserializer;
 pub(crate) use view::{Borrowed, Lend, Transient, View};
 

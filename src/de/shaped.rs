@@ -13,7 +13,7 @@ use super::elem::{Elem, Origin};
 use super::run::visit_run;
 use super::view::{Lend, View};
 
-pub(super) fn is_shaped(fields: &[&str]) -> bool {
+pub(crate) fn is_shaped(fields: &[&str]) -> bool {
     fields.contains(&"data") && (fields.contains(&"shape") || fields.contains(&"dim"))
 }
 
