@@ -790,6 +790,37 @@ pub(crate) fn element_layout<T: Serialize>(one: &T) -> Result<(Dtype, Vec<usize>
     Ok((layout.dtype, layout.shape))
 }
 
+/// Stores one element of an array of `dtype` elements with trailing axes
+/// `dims` into `dst`, exactly its size, checked as the emitter checks every
+/// element of an array (dtype, lengths, string widths, field names). `dst`
+/// must be zeroed unless `LeafKind::of(dtype)` is a plain number (whose bytes
+/// are all stored); numbers are stored little-endian whatever `dtype` says.
+#[inline]
+pub(crate) fn emit_element<T: Serialize + ?Sized>(
+    value: &T,
+    dtype: &Dtype,
+    dims: &[usize],
+    dst: &mut [u8],
+) -> Result<()> {
+    let size = dst.len();
+    let mut out = SliceOutput { buf: dst, pos: 0 };
+    value.serialize(Emitter {
+        out: &mut out,
+        dtype,
+        dims,
+        shaped: None,
+        kind: leaf_kind(dtype, dims),
+    })?;
+    if out.pos != size {
+        return Err(ErrorKind::Custom(format!(
+            "the value serialized {} bytes, its dtype {dtype} needs {size}",
+            out.pos
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 fn plan<T: Serialize + ?Sized>(value: &T) -> Result<Layout> {
     // Without an output to write into, the first pass always plans.
     plan_into(value, None)?
