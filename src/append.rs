@@ -20,7 +20,7 @@ use serde::{Serialize, Serializer};
 use crate::dtype::{ByteOrder, Dtype, LeafKind};
 use crate::error::{shape_repr, Error, ErrorKind, Result};
 use crate::header::{Header, Preamble, ReadOptions, MAX_DIMS};
-use crate::ser::{element_layout, emit_element};
+use crate::ser::{element_kind, element_layout, emit_element};
 
 /// Default size of the buffer rows are gathered in before they are written.
 const DEFAULT_BUFFER: usize = 64 * 1024;
@@ -489,9 +489,14 @@ struct Rows {
     fortran: bool,
     /// Bytes of one row.
     bytes: usize,
+    /// What the emitter takes a row's elements to be (`element_kind`).
+    kind: LeafKind,
     /// Every byte of a row is a number the emitter stores, so the buffer
     /// needs no zeroing.
     dense: bool,
+    /// Rows are stored as the emitter stores them: no swap, no column-major
+    /// layout.
+    plain: bool,
     /// The file's dtype has big-endian parts.
     swap: bool,
     /// Fortran order and more than one axis of the row longer than 1: the
@@ -527,9 +532,12 @@ impl Rows {
                 strides
             });
         let emit = dtype.with_byte_order(ByteOrder::Little);
+        let swap = has_big_endian(&dtype);
         Ok(Rows {
+            kind: element_kind(&emit, &shape),
             dense: LeafKind::of(&emit) != LeafKind::Other,
-            swap: has_big_endian(&dtype),
+            plain: !swap && column_major.is_none(),
+            swap,
             emit,
             dtype,
             shape,
@@ -537,12 +545,6 @@ impl Rows {
             bytes,
             column_major,
         })
-    }
-
-    /// Stores plain rows straight from the emitter.
-    #[inline(always)]
-    fn plain(&self) -> bool {
-        !self.swap && self.column_major.is_none()
     }
 
     /// The whole array's shape for `count` rows.
@@ -712,6 +714,34 @@ impl<F: AppendFile> Appender<F> {
     /// ```
     #[inline]
     pub fn append<T: Serialize + ?Sized>(&mut self, row: &T) -> Result<()> {
+        // Inline only the common case: a row stored as the emitter stores it,
+        // with room left in the buffer after it.
+        if let Some(rows) = &self.rows {
+            if rows.plain {
+                let start = self.pos;
+                let end = start + rows.bytes;
+                if end < self.cap {
+                    if let Some(dst) = self.buf.get_mut(start..end) {
+                        return match emit_element(row, &rows.emit, &rows.shape, rows.kind, dst) {
+                            Ok(()) => {
+                                self.pos = end;
+                                self.len += 1;
+                                Ok(())
+                            }
+                            Err(e) => Err(self.refuse(row, e, start)),
+                        };
+                    }
+                }
+            }
+        }
+        self.append_slow(row)
+    }
+
+    /// [`append`](Appender::append) in every case: the first row of a new
+    /// file, a buffer to allocate or to write out, rows to lay out
+    /// column-major or to byte-swap.
+    #[inline(never)]
+    fn append_slow<T: Serialize + ?Sized>(&mut self, row: &T) -> Result<()> {
         let Some(rows) = &self.rows else {
             return self.append_first(row);
         };
@@ -723,22 +753,17 @@ impl<F: AppendFile> Appender<F> {
         let Some(dst) = self.buf.get_mut(start..end) else {
             return self.append_allocating(row);
         };
-        let stored = if rows.plain() {
-            emit_element(row, &rows.emit, &rows.shape, dst)
+        let stored = if rows.plain {
+            emit_element(row, &rows.emit, &rows.shape, rows.kind, dst)
         } else {
             store(rows, &mut self.scratch, row, dst)
         };
         if let Err(e) = stored {
-            if !rows.dense {
-                dst.fill(0);
-            }
-            return Err(self.mismatch(row, e));
+            return Err(self.refuse(row, e, start));
         }
         if end >= self.cap {
             if let Err(e) = self.write_buffer(end) {
-                if !self.rows.as_ref().map_or(true, |r| r.dense) {
-                    self.buf[start..end].fill(0);
-                }
+                self.clear_row(start);
                 return Err(e);
             }
         } else {
@@ -746,6 +771,27 @@ impl<F: AppendFile> Appender<F> {
         }
         self.len += 1;
         Ok(())
+    }
+
+    /// Clears what a row not appended left in the buffer at `start`.
+    #[cold]
+    fn clear_row(&mut self, start: usize) {
+        if let Some(rows) = &self.rows {
+            if !rows.dense {
+                if let Some(dst) = self.buf.get_mut(start..start + rows.bytes) {
+                    dst.fill(0);
+                }
+            }
+        }
+    }
+
+    /// The error for a row the emitter refused at `start` of the buffer,
+    /// which is cleared.
+    #[cold]
+    #[inline(never)]
+    fn refuse<T: Serialize + ?Sized>(&mut self, row: &T, e: Error, start: usize) -> Error {
+        self.clear_row(start);
+        self.mismatch(row, e)
     }
 
     /// Appends every row of `rows`; see [`append`](Appender::append).
@@ -779,6 +825,30 @@ impl<F: AppendFile> Appender<F> {
             data_offset: self.data_offset,
             header_dirty: self.header_dirty,
         };
+        let mut rows = rows.into_iter();
+        if self.rows.is_none() {
+            // The first row fixes the layout the rest may be copied in.
+            match rows.next() {
+                Some(first) => {
+                    if let Err(e) = self.append(&first) {
+                        self.roll_back(mark);
+                        return Err(e);
+                    }
+                }
+                None => return Ok(()),
+            }
+        }
+        // A slice of plain numbers (or of rows of up to four of them) whose
+        // layout is the file's: copied whole, as `to_vec` copies it.
+        if let Some(slice) = crate::bulk::number_bytes(&rows) {
+            if self.bulk_fits(&slice) {
+                let r = self.append_bytes(slice.bytes, slice.len);
+                if r.is_err() {
+                    self.roll_back(mark);
+                }
+                return r;
+            }
+        }
         for row in rows {
             if let Err(e) = self.append(&row) {
                 self.roll_back(mark);
@@ -878,11 +948,7 @@ impl<F: AppendFile> Appender<F> {
     /// in the file, and empties the buffer.
     fn write_buffer(&mut self, upto: usize) -> Result<()> {
         let at = self.file_end;
-        let end = at.checked_add(upto as u64).ok_or_else(|| {
-            Error::from(ErrorKind::Custom(
-                "the file would grow past 2^64 bytes".into(),
-            ))
-        })?;
+        let end = at.checked_add(upto as u64).ok_or_else(too_long)?;
         let file = self.file.as_mut().ok_or_else(finished)?;
         file.seek(SeekFrom::Start(at))?;
         file.write_all(&self.buf[..upto])?;
@@ -891,6 +957,52 @@ impl<F: AppendFile> Appender<F> {
             self.buf[..upto].fill(0);
         }
         self.pos = 0;
+        Ok(())
+    }
+
+    /// Whether `slice` holds rows of exactly the file's layout, stored as the
+    /// file stores them.
+    fn bulk_fits(&self, slice: &crate::bulk::NumberSlice<'_>) -> bool {
+        let Some(rows) = &self.rows else {
+            return false;
+        };
+        let dims = match rows.shape[..] {
+            [] => [slice.len, 0],
+            [n] => [slice.len, n],
+            _ => return false,
+        };
+        rows.plain
+            && LeafKind::of(&rows.dtype) == slice.kind
+            && slice.has_dims(&dims[..1 + rows.shape.len()])
+    }
+
+    /// Appends `count` rows given as the file's bytes: through the buffer,
+    /// and what fills whole buffers straight to the file.
+    fn append_bytes(&mut self, mut bytes: &[u8], count: usize) -> Result<()> {
+        let n = self.rows.as_ref().map_or(0, |r| r.bytes);
+        if self.buf.len() < self.cap + n {
+            self.buf = vec![0u8; self.cap + n];
+            self.pos = 0;
+        }
+        while !bytes.is_empty() {
+            if self.pos == 0 && bytes.len() >= self.cap {
+                let at = self.file_end;
+                let end = at.checked_add(bytes.len() as u64).ok_or_else(too_long)?;
+                let file = self.file_mut()?;
+                file.seek(SeekFrom::Start(at))?;
+                file.write_all(bytes)?;
+                self.file_end = end;
+                break;
+            }
+            let k = (self.cap - self.pos).min(bytes.len());
+            self.buf[self.pos..self.pos + k].copy_from_slice(&bytes[..k]);
+            self.pos += k;
+            bytes = &bytes[k..];
+            if self.pos >= self.cap {
+                self.write_buffer(self.pos)?;
+            }
+        }
+        self.len += count;
         Ok(())
     }
 
@@ -1048,9 +1160,9 @@ fn store<T: Serialize + ?Sized>(
 ) -> Result<()> {
     let size = rows.dtype.itemsize();
     match &rows.column_major {
-        None => emit_element(row, &rows.emit, &rows.shape, dst)?,
+        None => emit_element(row, &rows.emit, &rows.shape, rows.kind, dst)?,
         Some(strides) => {
-            let r = emit_element(row, &rows.emit, &rows.shape, scratch);
+            let r = emit_element(row, &rows.emit, &rows.shape, rows.kind, scratch);
             if r.is_ok() {
                 scatter(&rows.shape, strides, size, scratch, dst, 0);
             }
@@ -1164,6 +1276,11 @@ fn overflow(dtype: &Dtype, shape: &[usize]) -> Error {
         descr: dtype.to_string(),
     }
     .into()
+}
+
+#[cold]
+fn too_long() -> Error {
+    ErrorKind::Custom("the file would grow past 2^64 bytes".into()).into()
 }
 
 #[cold]

@@ -792,14 +792,16 @@ pub(crate) fn element_layout<T: Serialize>(one: &T) -> Result<(Dtype, Vec<usize>
 
 /// Stores one element of an array of `dtype` elements with trailing axes
 /// `dims` into `dst`, exactly its size, checked as the emitter checks every
-/// element of an array (dtype, lengths, string widths, field names). `dst`
+/// element of an array (dtype, lengths, string widths, field names). `kind`
+/// is [`element_kind`]`(dtype, dims)`, computed once by the caller. `dst`
 /// must be zeroed unless `LeafKind::of(dtype)` is a plain number (whose bytes
 /// are all stored); numbers are stored little-endian whatever `dtype` says.
-#[inline]
+#[inline(always)]
 pub(crate) fn emit_element<T: Serialize + ?Sized>(
     value: &T,
     dtype: &Dtype,
     dims: &[usize],
+    kind: LeafKind,
     dst: &mut [u8],
 ) -> Result<()> {
     let size = dst.len();
@@ -809,7 +811,7 @@ pub(crate) fn emit_element<T: Serialize + ?Sized>(
         dtype,
         dims,
         shaped: None,
-        kind: leaf_kind(dtype, dims),
+        kind,
     })?;
     if out.pos != size {
         return Err(ErrorKind::Custom(format!(
@@ -819,6 +821,11 @@ pub(crate) fn emit_element<T: Serialize + ?Sized>(
         .into());
     }
     Ok(())
+}
+
+/// The `kind` [`emit_element`] takes for `dtype` and `dims`.
+pub(crate) fn element_kind(dtype: &Dtype, dims: &[usize]) -> LeafKind {
+    leaf_kind(dtype, dims)
 }
 
 fn plan<T: Serialize + ?Sized>(value: &T) -> Result<Layout> {
