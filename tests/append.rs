@@ -1053,3 +1053,124 @@ fn killed_at_random_moments() {
     std::fs::write(dir.join("crash_finished.json"), side.to_string()).unwrap();
     std::fs::remove_file(&path).unwrap();
 }
+
+// ---------------------------------------------------------------------------
+// Whole slices and failing writes
+
+#[test]
+fn extend_copies_slices_whole_with_the_same_bytes() {
+    let floats: Vec<f32> = (0..10_000).map(|i| i as f32 / 3.0).collect();
+    let rows: Vec<[u16; 3]> = (0..5_000u16).map(|i| [i, i ^ 0x55, !i]).collect();
+    for buffer in [1usize, 100, 4096, 1 << 16] {
+        // Into a new file (the first row fixes the layout), after rows
+        // appended one by one (the buffer partly full), and in two pieces.
+        let mut app = AppendOptions::new()
+            .buffer_size(buffer)
+            .create(Cursor::new(Vec::new()))
+            .unwrap();
+        app.extend(&floats[..1234]).unwrap();
+        for x in &floats[1234..1300] {
+            app.append(x).unwrap();
+        }
+        app.extend(&floats[1300..]).unwrap();
+        assert_eq!(app.len(), floats.len());
+        let out = app.finish().unwrap().into_inner();
+        assert!(
+            out == serde_npy::to_vec(&floats).unwrap(),
+            "buffer {buffer}"
+        );
+
+        let mut app = AppendOptions::new()
+            .buffer_size(buffer)
+            .create(Cursor::new(Vec::new()))
+            .unwrap();
+        app.append(&rows[0]).unwrap();
+        app.extend(&rows[1..]).unwrap();
+        let out = app.finish().unwrap().into_inner();
+        assert!(out == serde_npy::to_vec(&rows).unwrap(), "buffer {buffer}");
+    }
+    // A slice of another layout is refused whole, by the row that differs.
+    let mut app = Appender::create(Cursor::new(Vec::new())).unwrap();
+    app.extend(&floats[..10]).unwrap();
+    let err = app.extend(&[1.0f64, 2.0]).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::RowMismatch { index: 10, .. }),
+        "{err}"
+    );
+    assert_eq!(app.len(), 10);
+}
+
+/// A file in memory whose writes fail while `fail` is set, after writing
+/// half of what they were given (a torn write).
+struct Flaky {
+    inner: Cursor<Vec<u8>>,
+    fail: std::rc::Rc<Cell<bool>>,
+}
+
+impl Read for Flaky {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl Write for Flaky {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.fail.get() {
+            let half = buf.len() / 2;
+            self.inner.write_all(&buf[..half])?;
+            return Err(std::io::Error::other("disk full"));
+        }
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl std::io::Seek for Flaky {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(to)
+    }
+}
+
+impl serde_npy::AppendFile for Flaky {
+    fn set_len(&mut self, len: u64) -> std::io::Result<()> {
+        serde_npy::AppendFile::set_len(&mut self.inner, len)
+    }
+}
+
+#[test]
+fn failed_writes_append_nothing_and_a_retry_completes_the_file() {
+    let fail = std::rc::Rc::new(Cell::new(false));
+    let file = Flaky {
+        inner: Cursor::new(Vec::new()),
+        fail: fail.clone(),
+    };
+    let all = points(40);
+    let mut app = AppendOptions::new().buffer_size(30).create(file).unwrap();
+    let mut kept = Vec::new();
+    for (i, p) in all.iter().enumerate() {
+        fail.set(i % 7 == 3);
+        let len = app.len();
+        match app.append(p) {
+            Ok(()) => kept.push(p.clone()),
+            Err(e) => {
+                assert!(matches!(e.kind(), ErrorKind::Io(_)), "{e}");
+                assert_eq!(app.len(), len);
+            }
+        }
+        if i % 5 == 4 {
+            // A failed flush leaves the header as it was; the next one writes it.
+            let _ = app.flush();
+        }
+    }
+    // A failed extend appends none of its rows.
+    fail.set(true);
+    let len = app.len();
+    assert!(app.extend(&points(400)).is_err());
+    assert_eq!(app.len(), len);
+    fail.set(false);
+    let out = app.finish().unwrap().inner.into_inner();
+    assert!(kept.len() < all.len() && kept.len() > 20, "{}", kept.len());
+    assert!(out == serde_npy::to_vec(&kept).unwrap());
+}
