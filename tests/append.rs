@@ -1092,7 +1092,8 @@ fn extend_copies_slices_whole_with_the_same_bytes() {
     // A slice of another layout is refused whole, by the row that differs.
     let mut app = Appender::create(Cursor::new(Vec::new())).unwrap();
     app.extend(&floats[..10]).unwrap();
-    let err = app.extend(&[1.0f64, 2.0]).unwrap_err();
+    let wrong = [1.0f64, 2.0];
+    let err = app.extend(wrong.iter()).unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::RowMismatch { index: 10, .. }),
         "{err}"
@@ -1118,7 +1119,7 @@ impl Write for Flaky {
         if self.fail.get() {
             let half = buf.len() / 2;
             self.inner.write_all(&buf[..half])?;
-            return Err(std::io::Error::other("disk full"));
+            return Err(std::io::Error::new(std::io::ErrorKind::Other, "disk full"));
         }
         self.inner.write(buf)
     }
@@ -1167,7 +1168,7 @@ fn failed_writes_append_nothing_and_a_retry_completes_the_file() {
     // A failed extend appends none of its rows.
     fail.set(true);
     let len = app.len();
-    assert!(app.extend(&points(400)).is_err());
+    assert!(app.extend(points(400).iter()).is_err());
     assert_eq!(app.len(), len);
     fail.set(false);
     let out = app.finish().unwrap().inner.into_inner();
