@@ -896,6 +896,12 @@ impl<F: AppendFile> Appender<F> {
             }
             file.seek(SeekFrom::Start(0))?;
             file.write_all(bytes)?;
+            if file.stream_position()? != bytes.len() as u64 {
+                return Err(ErrorKind::NotAppendable {
+                    reason: "the header written at the start of the file landed elsewhere: the file is open in append mode (`OpenOptions::append`), where every write goes to its end; open it with `.read(true).write(true)` and without `.append(true)`".into(),
+                }
+                .into());
+            }
         }
         file.flush()?;
         if header.is_some() {

@@ -1175,3 +1175,43 @@ fn failed_writes_append_nothing_and_a_retry_completes_the_file() {
     assert!(kept.len() < all.len() && kept.len() > 20, "{}", kept.len());
     assert!(out == serde_npy::to_vec(&kept).unwrap());
 }
+
+#[test]
+fn a_file_in_append_mode_is_refused_at_the_first_header() {
+    let path = temp_path("append-mode");
+    std::fs::write(&path, fixture("c_f4.npy")).unwrap();
+    let file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(&path)
+        .unwrap();
+    let mut app = Appender::open(file).unwrap();
+    app.append(&1.5f32).unwrap();
+    let err = app.flush().unwrap_err();
+    assert!(err.to_string().contains("append mode"), "{err}");
+    drop(app);
+    // The header still counts the rows it did; what follows them is ignored.
+    let rows: Vec<f32> = serde_npy::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(
+        rows,
+        serde_npy::from_slice::<Vec<f32>>(&fixture("c_f4.npy")).unwrap()
+    );
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn rows_of_no_bytes_are_counted() {
+    create_matches_to_vec(
+        "zero_size_rows",
+        &[Vec::<f32>::new(), Vec::new(), Vec::new()],
+    );
+    let rows: Vec<ByteBuf> = vec![ByteBuf::new(); 4];
+    let mut app = AppendOptions::new()
+        .dtype("|S0".parse().unwrap())
+        .create(Cursor::new(Vec::new()))
+        .unwrap();
+    app.extend(&rows).unwrap();
+    let out = app.finish().unwrap().into_inner();
+    assert_eq!(shape(&out), [4]);
+    for_numpy("s0_rows", &out, None, true);
+}
