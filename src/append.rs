@@ -719,7 +719,7 @@ impl<F: AppendFile> Appender<F> {
         if let Some(rows) = &self.rows {
             if rows.plain {
                 let start = self.pos;
-                let end = start + rows.bytes;
+                let end = start.saturating_add(rows.bytes);
                 if end < self.cap {
                     if let Some(dst) = self.buf.get_mut(start..end) {
                         return match emit_element(row, &rows.emit, &rows.shape, rows.kind, dst) {
@@ -747,7 +747,7 @@ impl<F: AppendFile> Appender<F> {
         };
         let n = rows.bytes;
         let start = self.pos;
-        let end = start + n;
+        let end = start.saturating_add(n);
         // Invariant: `pos < cap` and the buffer, once allocated, is
         // `cap + n` long (`cap + n` was checked not to overflow).
         let Some(dst) = self.buf.get_mut(start..end) else {
@@ -778,7 +778,7 @@ impl<F: AppendFile> Appender<F> {
     fn clear_row(&mut self, start: usize) {
         if let Some(rows) = &self.rows {
             if !rows.dense {
-                if let Some(dst) = self.buf.get_mut(start..start + rows.bytes) {
+                if let Some(dst) = self.buf.get_mut(start..start.saturating_add(rows.bytes)) {
                     dst.fill(0);
                 }
             }
@@ -957,6 +957,8 @@ impl<F: AppendFile> Appender<F> {
         let end = at.checked_add(upto as u64).ok_or_else(too_long)?;
         let file = self.file.as_mut().ok_or_else(finished)?;
         file.seek(SeekFrom::Start(at))?;
+        // Invariant: `upto` is `pos` (below `cap`) or the end of a row stored
+        // after it (at most `cap + row_bytes`, the buffer's length).
         file.write_all(&self.buf[..upto])?;
         self.file_end = end;
         if !self.rows.as_ref().map_or(true, |r| r.dense) {
