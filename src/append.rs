@@ -989,7 +989,8 @@ impl<F: AppendFile> Appender<F> {
     fn append_bytes(&mut self, mut bytes: &[u8], count: usize) -> Result<()> {
         let n = self.rows.as_ref().map_or(0, |r| r.bytes);
         if self.buf.len() < self.cap + n {
-            self.buf = vec![0u8; self.cap + n];
+            // Rows of at most four numbers: `cap + n` cannot overflow.
+            self.buf = zeroed(self.cap + n)?;
             self.pos = 0;
         }
         while !bytes.is_empty() {
@@ -1030,11 +1031,25 @@ impl<F: AppendFile> Appender<F> {
             // Only reached if the buffer's invariant broke; never loop.
             return Err(ErrorKind::Custom("internal: row buffer out of step".into()).into());
         }
+        if n > self.cap {
+            // A header can claim rows of any size: allocate for one only if
+            // this row has the file's row shape.
+            let (dtype, shape) =
+                element_layout(&ByRef(row)).map_err(|e| e.at_outer_index(self.len))?;
+            if shape != rows.shape {
+                return Err(ErrorKind::RowMismatch {
+                    index: self.len as u64,
+                    expected: describe(&rows.dtype, &rows.shape),
+                    found: describe(&dtype, &shape),
+                }
+                .into());
+            }
+        }
         debug_assert_eq!(self.pos, 0);
-        self.buf = vec![0u8; size];
+        self.buf = zeroed(size)?;
         self.pos = 0;
         if scratch {
-            self.scratch = vec![0u8; n];
+            self.scratch = zeroed(n)?;
         }
         self.append(row)
     }
@@ -1267,6 +1282,18 @@ fn has_big_endian(d: &Dtype) -> bool {
         Dtype::Record(r) => r.fields().iter().any(|f| has_big_endian(&f.dtype)),
         d => d.byte_order() == Some(ByteOrder::Big) && swap_unit(d) > 1,
     }
+}
+
+/// `len` zero bytes, or an error when they cannot be had.
+fn zeroed(len: usize) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| {
+        Error::from(ErrorKind::Custom(format!(
+            "cannot allocate {len} bytes to buffer rows"
+        )))
+    })?;
+    v.resize(len, 0);
+    Ok(v)
 }
 
 /// `'<f4'`, or `shape (3,) of '<f4'`.
