@@ -446,6 +446,10 @@ impl AppendOptions {
 ///
 /// Dropping an appender flushes it, as dropping a `BufWriter` does, and
 /// ignores errors; call [`finish`](Appender::finish) to see them.
+///
+/// The file must be open for reading and writing, and not in append mode
+/// (where every write goes to the end: the first header rewrite reports
+/// it). See [`AppendFile`] for the types it can be.
 pub struct Appender<F: AppendFile> {
     /// `None` only once `finish` has taken it.
     file: Option<F>,
