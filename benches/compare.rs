@@ -3,7 +3,7 @@
 //! noisy: absolute times drift, ratios within one run hold).
 //!
 //! Run with `cargo bench --bench compare`. Set `BENCH_QUICK=1` for fewer reps,
-//! `BENCH_NPZ_ONLY=1` for the `.npz` rows alone.
+//! `BENCH_ONLY=npz` or `BENCH_ONLY=append` for one group of rows alone.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -257,9 +257,10 @@ fn bench_pod_records(
 }
 
 fn main() {
-    if std::env::var_os("BENCH_NPZ_ONLY").is_some() {
-        bench_npz(reps());
-        return;
+    match std::env::var("BENCH_ONLY").as_deref() {
+        Ok("npz") => return bench_npz(reps()),
+        Ok("append") => return bench_appender(reps()),
+        _ => {}
     }
     let reps = reps();
     println!("{:<52} {:>13}   ratio baseline", "case", "median");
@@ -882,6 +883,7 @@ fn main() {
         "  the same records through bincode, serde alone: write {bincode_rec_w:.2}x, read {bincode_rec_r:.2}x"
     );
     bench_npz(reps);
+    bench_appender(reps);
 }
 
 /// Three `f32` arrays totalling 64 MiB, as an `.npz` archive's members.
@@ -989,4 +991,158 @@ fn bench_npz(reps: usize) {
         "  {:<40} {us:>6.2} µs (target < 2 µs)  {verdict}",
         "aligned member view"
     );
+}
+
+/// `to_writer` of all `rows` as one slice into a warm Vec.
+fn to_writer_warm<T: Serialize>(buf: &mut Vec<u8>, rows: &[T]) -> usize {
+    buf.clear();
+    serde_npy::to_writer(&mut *buf, rows).unwrap();
+    buf.len()
+}
+
+/// `rows` appended one by one to a new file in a warm Vec, then finished.
+fn append_warm<T: Serialize>(buf: &mut Vec<u8>, rows: &[T]) -> usize {
+    buf.clear();
+    let file = std::io::Cursor::new(std::mem::take(buf));
+    let mut app = serde_npy::Appender::create(file).unwrap();
+    for row in rows {
+        app.append(row).unwrap();
+    }
+    *buf = app.finish().unwrap().into_inner();
+    buf.len()
+}
+
+/// `rows` appended by one `extend` of the slice, then finished.
+fn extend_warm<T: Serialize>(buf: &mut Vec<u8>, rows: &[T]) -> usize {
+    buf.clear();
+    let file = std::io::Cursor::new(std::mem::take(buf));
+    let mut app = serde_npy::Appender::create(file).unwrap();
+    app.extend(rows).unwrap();
+    *buf = app.finish().unwrap().into_inner();
+    buf.len()
+}
+
+/// The floor for one by one: each float's bytes pushed onto a warm Vec
+/// after a 128-byte header, no serde, no file.
+fn push_each_float(buf: &mut Vec<u8>, header: &[u8], data: &[f32]) -> usize {
+    buf.clear();
+    buf.extend_from_slice(header);
+    for x in data {
+        buf.extend_from_slice(&x.to_le_bytes());
+    }
+    buf.len()
+}
+
+/// Each float's bytes through `BufWriter::write_all` (64 KiB) into a warm Vec.
+fn bufwriter_each_float(buf: &mut Vec<u8>, header: &[u8], data: &[f32]) -> usize {
+    use std::io::Write;
+    buf.clear();
+    let mut w =
+        std::io::BufWriter::with_capacity(64 << 10, std::io::Cursor::new(std::mem::take(buf)));
+    w.write_all(header).unwrap();
+    for x in data {
+        w.write_all(&x.to_le_bytes()).unwrap();
+    }
+    *buf = w.into_inner().unwrap().into_inner();
+    buf.len()
+}
+
+/// Issue #15: `serde_npy::Appender` growing a file in memory row by row,
+/// against `to_writer` of the same rows as one Vec (both into warm Vecs).
+fn bench_appender(reps: usize) {
+    let floats: Vec<f32> = (0..4 * MIB).map(|i| i as f32).collect();
+    let recs: Vec<Rec> = (0..MIB)
+        .map(|i| Rec {
+            x: i as f32,
+            y: 1.0,
+            z: -1.0,
+            id: i as u32,
+        })
+        .collect();
+    let (mut base, mut other) = (Vec::new(), Vec::new());
+    to_writer_warm(&mut base, &floats);
+    let header = base[..128].to_vec();
+    append_warm(&mut other, &floats);
+    assert!(other == base, "appended floats differ from to_writer's");
+    extend_warm(&mut other, &floats);
+    assert!(other == base, "extended floats differ from to_writer's");
+    push_each_float(&mut other, &header, &floats);
+    assert!(other == base);
+    bufwriter_each_float(&mut other, &header, &floats);
+    assert!(other == base);
+    println!("\nAppender (issue #15), into a Vec reused across runs:");
+    let tw = median(reps, || to_writer_warm(&mut base, &floats));
+    row("to_writer 4 Mi f32 as one Vec", tw, "to_writer", tw);
+    let t = median(reps, || append_warm(&mut other, &floats));
+    row("Appender: 4 Mi f32 appended one by one", t, "to_writer", tw);
+    let t = median(reps, || extend_warm(&mut other, &floats));
+    row("Appender: extend(&Vec<f32>) of 4 Mi", t, "to_writer", tw);
+    let t = median(reps, || push_each_float(&mut other, &header, &floats));
+    row(
+        "floor: each f32 pushed onto a Vec, no serde",
+        t,
+        "to_writer",
+        tw,
+    );
+    let t = median(reps, || bufwriter_each_float(&mut other, &header, &floats));
+    row("BufWriter::write_all of each f32", t, "to_writer", tw);
+    let tgt_f32 = paired(
+        reps,
+        || to_writer_warm(&mut base, &floats),
+        || append_warm(&mut other, &floats),
+    );
+    let floor_f32 = paired(
+        reps,
+        || to_writer_warm(&mut base, &floats),
+        || push_each_float(&mut other, &header, &floats),
+    );
+    let bufwriter_f32 = paired(
+        reps,
+        || to_writer_warm(&mut base, &floats),
+        || bufwriter_each_float(&mut other, &header, &floats),
+    );
+    let tgt_extend = paired(
+        reps,
+        || to_writer_warm(&mut base, &floats),
+        || extend_warm(&mut other, &floats),
+    );
+
+    to_writer_warm(&mut base, &recs);
+    append_warm(&mut other, &recs);
+    assert!(other == base, "appended records differ from to_writer's");
+    let tw = median(reps, || to_writer_warm(&mut base, &recs));
+    row("to_writer 1 Mi records as one Vec", tw, "to_writer", tw);
+    let t = median(reps, || append_warm(&mut other, &recs));
+    row(
+        "Appender: 1 Mi records appended one by one",
+        t,
+        "to_writer",
+        tw,
+    );
+    let tgt_rec = paired(
+        reps,
+        || to_writer_warm(&mut base, &recs),
+        || append_warm(&mut other, &recs),
+    );
+    println!("\ntargets (issue #15), medians of paired ratios as above:");
+    for (what, got, floor, limit) in [
+        (
+            "append 4 Mi f32 one by one / to_writer",
+            tgt_f32,
+            Some(floor_f32),
+            1.5,
+        ),
+        (
+            "append 1 Mi records one by one / to_writer",
+            tgt_rec,
+            None,
+            1.5,
+        ),
+        ("extend(&Vec<f32>) / to_writer", tgt_extend, None, 1.5),
+    ] {
+        let verdict = if got <= limit { "met" } else { "NOT met" };
+        let floor = floor.map_or(String::new(), |f| format!("  floor {f:.2}x"));
+        println!("  {what:<44} {got:>6.2}x   (target <= {limit}x)  {verdict}{floor}");
+    }
+    println!("  BufWriter::write_all of each f32 / to_writer: {bufwriter_f32:.2}x");
 }

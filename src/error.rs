@@ -199,6 +199,18 @@ impl Error {
         self
     }
 
+    /// The error happened in element `i` of the outermost axis: replaces the
+    /// outermost index of the path (or adds one). The planner names a row
+    /// planned on its own as element 0; an appender knows its real index.
+    #[cold]
+    pub(crate) fn at_outer_index(mut self, i: usize) -> Self {
+        match self.inner.path.last_mut() {
+            Some(Step::Index(j)) => *j = i,
+            _ => self.inner.path.push(Step::Index(i)),
+        }
+        self
+    }
+
     /// The error happened in record field `name`.
     #[cold]
     pub(crate) fn in_field(mut self, name: &str) -> Self {
@@ -607,6 +619,35 @@ pub enum ErrorKind {
         name: String,
         /// The names of the archive's members (at most the first 32).
         members: Vec<String>,
+    },
+
+    /// A row given to an [`Appender`](crate::Appender) has another dtype or
+    /// row shape than the file's rows; nothing was appended.
+    #[error("row {index} does not match the file's rows: expected {expected}, found {found}; every row appended must have exactly the file's dtype and row shape (no casting), and strings must fit its U/S width")]
+    RowMismatch {
+        /// The index the row would have had along the growing axis.
+        index: u64,
+        /// The file's rows, e.g. `'<f4'` or `shape (3,) of '<f4'`.
+        expected: String,
+        /// What the row serialized as.
+        found: String,
+    },
+
+    /// A file's header has no room for a longer growing axis, so rows cannot
+    /// be appended in place; the file was left untouched.
+    #[error("the header has no room to grow: the data starts at byte {data_offset}, and a header that can count more rows needs {needed} bytes (NumPy < 1.24 and some other writers leave no spare space). Shifting the data in place could lose rows to a crash, so the file is left untouched: copy it once into a new file with `AppendOptions::open_copy` (or in Python, `np.save(new, np.load(old))` with NumPy >= 1.24), rename the copy over the original, and append to that")]
+    NoGrowthRoom {
+        /// Where the data starts: the length of the file's preamble.
+        data_offset: u64,
+        /// The preamble length NumPy's header with growth space needs.
+        needed: u64,
+    },
+
+    /// A file cannot be appended to, for the reason given.
+    #[error("cannot append: {reason}")]
+    NotAppendable {
+        /// What is wrong, and what to do.
+        reason: String,
     },
 
     /// A message from a `Serialize` or `Deserialize` implementation.

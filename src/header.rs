@@ -463,6 +463,28 @@ impl Preamble {
         self.len
     }
 
+    /// The same header text padded with more spaces, to `len` bytes in all
+    /// (for a file whose header is longer than `np.save`'s, rewritten in
+    /// place); `None` when the text does not fit. Format 1.0 becomes 2.0 when
+    /// the padded length overflows its `u16` length field.
+    pub(crate) fn with_len(mut self, len: usize) -> Option<Preamble> {
+        if len < self.len {
+            return None;
+        }
+        if self.version == Version::V1_0 && len - 10 > usize::from(u16::MAX) {
+            self.version = Version::V2_0;
+            // The 2-byte-wider length field must still leave room for the text.
+            if 8 + 4 + self.body.len() + 1 > len {
+                return None;
+            }
+        }
+        if len - 8 - self.version.len_width() > u32::MAX as usize {
+            return None;
+        }
+        self.len = len;
+        Some(self)
+    }
+
     /// Writes the preamble over the first [`Preamble::len`] bytes of `dst`.
     pub(crate) fn write(&self, dst: &mut [u8]) {
         // Invariant: callers size `dst` from `len()`.

@@ -178,6 +178,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod append;
 mod bulk;
 mod complex;
 mod de;
@@ -199,6 +200,7 @@ pub mod typed;
 mod view;
 mod with;
 
+pub use append::{AppendFile, AppendOptions, Appender};
 pub use complex::Complex;
 pub use de::{from_reader, from_reader_with, from_slice, take_from_slice, Deserializer};
 pub use dtype::{ByteOrder, Dtype, Field, Record};

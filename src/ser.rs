@@ -811,6 +811,44 @@ pub(crate) fn element_layout<T: Serialize>(one: &T) -> Result<(Dtype, Vec<usize>
     Ok((layout.dtype, layout.shape))
 }
 
+/// Stores one element of an array of `dtype` elements with trailing axes
+/// `dims` into `dst`, exactly its size, checked as the emitter checks every
+/// element of an array (dtype, lengths, string widths, field names). `kind`
+/// is [`element_kind`]`(dtype, dims)`, computed once by the caller. `dst`
+/// must be zeroed unless `LeafKind::of(dtype)` is a plain number (whose bytes
+/// are all stored); numbers are stored little-endian whatever `dtype` says.
+#[inline(always)]
+pub(crate) fn emit_element<T: Serialize + ?Sized>(
+    value: &T,
+    dtype: &Dtype,
+    dims: &[usize],
+    kind: LeafKind,
+    dst: &mut [u8],
+) -> Result<()> {
+    let size = dst.len();
+    let mut out = SliceOutput { buf: dst, pos: 0 };
+    value.serialize(Emitter {
+        out: &mut out,
+        dtype,
+        dims,
+        shaped: None,
+        kind,
+    })?;
+    if out.pos != size {
+        return Err(ErrorKind::Custom(format!(
+            "the value serialized {} bytes, its dtype {dtype} needs {size}",
+            out.pos
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// The `kind` [`emit_element`] takes for `dtype` and `dims`.
+pub(crate) fn element_kind(dtype: &Dtype, dims: &[usize]) -> LeafKind {
+    leaf_kind(dtype, dims)
+}
+
 fn plan<T: Serialize + ?Sized>(value: &T) -> Result<Layout> {
     // Without an output to write into, the first pass always plans.
     plan_into(value, None)?
