@@ -13,7 +13,7 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
 use crate::bulk::{collect_vec, ElementChunks};
 use crate::dtype::LeafKind;
-use crate::error::{shape_repr, Error, ErrorKind, Result};
+use crate::error::{count, shape_repr, Error, ErrorKind, Result};
 use crate::header::{read_full, Header};
 
 use super::seq::{visit_whole, Leftover};
@@ -237,7 +237,7 @@ impl<R> Leftover for Blocks<'_, R> {
     fn leftover(&self) -> Option<Error> {
         (self.index < self.count).then(|| {
             ErrorKind::Dimension {
-                expected: format!("{} elements along axis 0", self.index),
+                expected: format!("{} along axis 0", count(self.index as u64, "element")),
                 shape: shape_repr(&self.header.shape),
             }
             .into()

@@ -6,7 +6,7 @@
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
 use crate::dtype::{ByteOrder, Dtype, LeafKind, COMPLEX_PAIR, F16_NEWTYPE};
-use crate::error::{shape_repr, Error, ErrorKind, Result};
+use crate::error::{count, shape_repr, Error, ErrorKind, Result};
 use crate::header::Header;
 use crate::view::VIEW_NEWTYPE;
 
@@ -299,8 +299,8 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
             (value, 0) => Ok(value),
             (_, unread) => Err(ErrorKind::Dimension {
                 expected: format!(
-                    "{} elements along axis {}",
-                    self.shape[self.axis] - unread,
+                    "{} along axis {}",
+                    count((self.shape[self.axis] - unread) as u64, "element"),
                     self.axis
                 ),
                 shape: shape_repr(self.shape),

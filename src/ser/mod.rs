@@ -36,7 +36,7 @@ use std::io::Write;
 use serde::ser::Serialize;
 
 use crate::dtype::{Dtype, LeafKind};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{count, Error, ErrorKind, Result};
 use crate::header::Preamble;
 
 use emit::{emit, leaf_kind, Emitter};
@@ -116,8 +116,8 @@ pub(crate) fn to_vec_at<T: Serialize + ?Sized>(
     emit(value, &layout, &mut sink)?;
     if sink.pos != end {
         return Err(ErrorKind::Custom(format!(
-            "the value serialized {} bytes of data in the second pass, {} in the first; its Serialize impl is not deterministic",
-            sink.pos - base - start,
+            "the value serialized {} of data in the second pass, {} in the first; its Serialize impl is not deterministic",
+            count((sink.pos - base - start) as u64, "byte"),
             total - start
         )).into());
     }
@@ -259,8 +259,8 @@ pub(crate) fn emit_element<T: Serialize + ?Sized>(
     })?;
     if out.pos != size {
         return Err(ErrorKind::Custom(format!(
-            "the value serialized {} bytes, its dtype {dtype} needs {size}",
-            out.pos
+            "the value serialized {}, its dtype {dtype} needs {size}",
+            count(out.pos as u64, "byte")
         ))
         .into());
     }
