@@ -12,10 +12,10 @@ use std::marker::PhantomData;
 
 use serde::de::{Deserialize, DeserializeOwned};
 
+use crate::de::deserialize_data;
 use crate::de::Deserializer;
-use crate::de::StreamDeserializer;
 use crate::error::Result;
-use crate::header::{read_full, Header, ReadOptions};
+use crate::header::{Header, ReadOptions};
 
 /// Iterates over the arrays written back to back in `bytes`, deserializing
 /// each as `T`.
@@ -246,19 +246,8 @@ impl<R: Read, T: DeserializeOwned> ReaderArrays<R, T> {
         let header = Header::from_reader_with(&mut stream, &self.opts)?;
         let len = header.data_len()?;
         self.opts.check_decode(&header, len)?;
-        // `take` bounds the reads to this array and counts what is left of
-        // it: a hand-written visitor may stop before the end of the data
-        // (say, reading only the `shape` of a `shape` + `data` struct), and
-        // the rest is skipped so that the next array starts where it should.
-        let mut data = stream.take(len as u64);
-        let value = T::deserialize(StreamDeserializer::new(&mut data, &header, len))?;
-        let mut skipped = [0u8; 4096];
-        while data.limit() > 0 {
-            // Below the buffer's length, so it fits in `usize`.
-            let n = data.limit().min(skipped.len() as u64) as usize;
-            read_full(&mut data, &mut skipped[..n], "array data")?;
-        }
-        Ok(value)
+        // Leaves the reader after the array even if `T` stops early.
+        deserialize_data(stream, &header, len)
     }
 }
 

@@ -8,7 +8,8 @@
 //!   header text, data) gives the arrays before it, an error naming the part
 //!   cut short, then `None` for good.
 //! * The reader is left just after the last array read, so that bytes after
-//!   the arrays are the caller's, even when a visitor stops early.
+//!   the arrays are the caller's, even when a visitor stops early; so is
+//!   `from_reader`'s.
 
 use std::fmt;
 use std::io::{self, Cursor, Read};
@@ -313,6 +314,27 @@ fn data_a_visitor_leaves_unread_is_skipped() {
             ShapeOnly(vec![])
         ]
     );
+}
+
+#[test]
+fn from_reader_leaves_the_reader_after_data_a_visitor_leaves_unread() {
+    let first = serde_npy::to_vec(&vec![[1u8; 3]; 70_000]).unwrap();
+    let second = serde_npy::to_vec(&vec![2.0f64; 5]).unwrap();
+    let mut reader = Cursor::new([&first[..], &second[..], b"trailer"].concat());
+    let shape: ShapeOnly = serde_npy::from_reader(&mut reader).unwrap();
+    assert_eq!(shape, ShapeOnly(vec![70_000, 3]));
+    assert_eq!(reader.position(), first.len() as u64);
+    let next: Vec<f64> = serde_npy::from_reader(&mut reader).unwrap();
+    assert_eq!(next, [2.0; 5]);
+    let mut trailer = Vec::new();
+    reader.read_to_end(&mut trailer).unwrap();
+    assert_eq!(trailer, b"trailer");
+
+    // The skipped data must still all be there: an array cut short is an
+    // error even when the visitor did not want its data.
+    let cut = &first[..first.len() - 1];
+    let err = serde_npy::from_reader::<_, ShapeOnly>(cut).unwrap_err();
+    assert!(err.is_eof(), "{err:?}");
 }
 
 /// Hands out at most `max` bytes per read, and `Interrupted` every

@@ -32,7 +32,7 @@ mod shaped;
 mod stream;
 
 pub(crate) use shaped::is_shaped;
-pub(crate) use stream::StreamDeserializer;
+pub(crate) use stream::{deserialize_data, StreamDeserializer};
 pub(crate) use view::{Borrowed, Lend, Transient, View};
 
 /// Deserializes one array from the start of `bytes`; bytes after its data are
@@ -66,7 +66,10 @@ pub fn take_from_slice<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<(T,
 }
 
 /// Reads exactly one array from `reader` and leaves it just after the data, so
-/// arrays written back to back can be read in turn.
+/// arrays written back to back can be read in turn. That holds even when
+/// `T`'s `Deserialize` impl stops before the end of the data (say, it reads
+/// only the `shape` of a `shape` + `data` struct): the rest is read and
+/// dropped, and must all be there.
 ///
 /// The data buffer grows as bytes actually arrive, never by the header's
 /// claim, so a lying header cannot make it allocate. A stream that ends early
@@ -83,8 +86,7 @@ pub fn from_reader_with<R: Read, T: DeserializeOwned>(
     let header = Header::from_reader_with(&mut reader, opts)?;
     let len = header.data_len()?;
     opts.check_decode(&header, len)?;
-    T::deserialize(StreamDeserializer::new(reader, &header, len))
-        .map_err(|e| e.with_dtype(|| header.dtype.descr()))
+    deserialize_data(reader, &header, len).map_err(|e| e.with_dtype(|| header.dtype.descr()))
 }
 
 /// A serde `Deserializer` over one `.npy` array in a byte slice.
