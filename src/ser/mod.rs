@@ -191,6 +191,15 @@ impl<W: Write> Serializer<W> {
     ///
     /// Output goes through an internal buffer per array, so `writer` need
     /// not be buffered.
+    ///
+    /// ```
+    /// use serde::Serialize;
+    ///
+    /// let mut ser = serde_npy::Serializer::new(Vec::new()); // or a File
+    /// [1u16, 2, 3].serialize(&mut ser)?;
+    /// assert_eq!(ser.into_inner(), serde_npy::to_vec(&[1u16, 2, 3])?);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn new(writer: W) -> Self {
         Serializer { writer }
     }
@@ -209,17 +218,44 @@ impl<W: Write> Serializer<W> {
     }
 
     /// The writer.
+    ///
+    /// ```
+    /// let mut ser = serde_npy::Serializer::new(Vec::new());
+    /// ser.serialize(&7u8)?;
+    /// assert_eq!(ser.get_ref(), &serde_npy::to_vec(&7u8)?);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn get_ref(&self) -> &W {
         &self.writer
     }
 
     /// The writer, mutably. Writing to it between arrays puts bytes
     /// between them in the output.
+    ///
+    /// ```
+    /// let mut ser = serde_npy::Serializer::new(Vec::new());
+    /// ser.serialize(&1u8)?;
+    /// let first_len = ser.get_ref().len();
+    /// ser.get_mut().extend_from_slice(b"--");
+    /// ser.serialize(&2u8)?;
+    /// let out = ser.into_inner();
+    /// assert_eq!(&out[first_len..first_len + 2], b"--");
+    /// assert_eq!(serde_npy::from_slice::<u8>(&out[first_len + 2..])?, 2);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn get_mut(&mut self) -> &mut W {
         &mut self.writer
     }
 
     /// Gives back the writer.
+    ///
+    /// ```
+    /// let mut ser = serde_npy::Serializer::new(Vec::new());
+    /// ser.serialize("text")?;
+    /// let bytes: Vec<u8> = ser.into_inner();
+    /// assert_eq!(serde_npy::from_slice::<String>(&bytes)?, "text");
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn into_inner(self) -> W {
         self.writer
     }
