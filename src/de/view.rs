@@ -8,7 +8,7 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use crate::dtype::{ByteOrder, Dtype, LeafKind, COMPLEX_PAIR, F16_NEWTYPE};
 use crate::error::{count, shape_repr, Error, ErrorKind, Result};
 use crate::header::Header;
-use crate::view::VIEW_NEWTYPE;
+use crate::view::view_element;
 
 use super::elem::{Elem, Origin};
 use super::record::{in_order, RecordAccess};
@@ -497,7 +497,14 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
                 return visitor.visit_newtype_struct(bits.into_deserializer());
             }
         }
-        if name == VIEW_NEWTYPE && self.top {
+        if let (Some((rust, want)), true) = (view_element(name), self.top) {
+            if self.dtype.with_byte_order(ByteOrder::Little) != want {
+                return Err(ErrorKind::TypeMismatch {
+                    expected: format!("{want} (the element type of ArrayView<{rust}>)"),
+                    found: self.dtype.to_string(),
+                }
+                .into());
+            }
             return visitor.visit_map(RawPartsAccess {
                 view: self,
                 next: 0,
