@@ -82,6 +82,17 @@ pub struct SliceArrays<'de, T> {
     output: PhantomData<fn() -> T>,
 }
 
+/// Where the iterator stands, not the bytes themselves; without `T: Debug`.
+impl<T> std::fmt::Debug for SliceArrays<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SliceArrays")
+            .field("rest_len", &self.rest.len())
+            .field("opts", &self.opts)
+            .field("failed", &self.failed)
+            .finish()
+    }
+}
+
 impl<'de, T> SliceArrays<'de, T> {
     /// The bytes not read yet: after the last array read, or, after an
     /// error, from the start of the array that failed.
@@ -196,6 +207,17 @@ pub struct ReaderArrays<R, T> {
     done: bool,
     // See `SliceArrays::output`.
     output: PhantomData<fn() -> T>,
+}
+
+/// Without `T: Debug`: the iterator holds no `T`.
+impl<R: std::fmt::Debug, T> std::fmt::Debug for ReaderArrays<R, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReaderArrays")
+            .field("reader", &self.reader)
+            .field("opts", &self.opts)
+            .field("done", &self.done)
+            .finish()
+    }
 }
 
 impl<R, T> ReaderArrays<R, T> {

@@ -305,6 +305,7 @@ impl ser::Serializer for Recorder {
 /// Most elements reserved up front from an announced length.
 const PREALLOC: usize = 4096;
 
+#[derive(Debug)]
 enum Shape {
     Seq,
     Tuple,
@@ -313,6 +314,7 @@ enum Shape {
 }
 
 /// The elements of a sequence, tuple or tuple struct being recorded.
+#[derive(Debug)]
 pub struct Items {
     shape: Shape,
     items: Vec<Recorded>,
@@ -388,6 +390,7 @@ impl SerializeTupleVariant for Items {
 }
 
 /// The entries of a map being recorded.
+#[derive(Debug)]
 pub struct Entries {
     entries: Vec<(Recorded, Recorded)>,
     key: Option<Recorded>,
@@ -415,6 +418,7 @@ impl SerializeMap for Entries {
 }
 
 /// The fields of a struct or struct variant being recorded.
+#[derive(Debug)]
 pub struct Fields {
     variant: Option<(u32, &'static str)>,
     name: &'static str,

@@ -415,3 +415,25 @@ fn from_reader_alone_reads_exactly_one_array() {
     let _: Vec<bool> = serde_npy::from_reader(&mut cursor).unwrap();
     assert_eq!(cursor.position(), stream.len() as u64);
 }
+
+#[test]
+fn readers_and_writers_are_debug() {
+    let bytes = serde_npy::to_vec(&[1u8, 2]).unwrap();
+    let de = serde_npy::Deserializer::from_slice(&bytes).unwrap();
+    let shown = format!("{de:?}");
+    assert!(
+        shown.contains("shape: [2]") && shown.contains("data_len: 2"),
+        "{shown}"
+    );
+    // No `T: Debug` needed of the iterators, which hold no `T`.
+    struct Opaque;
+    impl<'de> Deserialize<'de> for Opaque {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            IgnoredAny::deserialize(d).map(|_| Opaque)
+        }
+    }
+    assert!(format!("{:?}", from_slice_iter::<Opaque>(&bytes)).contains("rest_len: "));
+    assert!(format!("{:?}", from_reader_iter::<_, Opaque>(&bytes[..])).contains("done: false"));
+    let ser = serde_npy::Serializer::new(Vec::<u8>::new());
+    assert_eq!(format!("{ser:?}"), "Serializer { writer: [] }");
+}

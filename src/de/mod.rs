@@ -125,6 +125,17 @@ pub struct Deserializer<'de> {
     rest: &'de [u8],
 }
 
+/// The header and where the reader stands, not the bytes themselves.
+impl std::fmt::Debug for Deserializer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deserializer")
+            .field("header", &self.header)
+            .field("data_len", &self.data.len())
+            .field("rest_len", &self.rest.len())
+            .finish()
+    }
+}
+
 impl<'de> Deserializer<'de> {
     /// Parses the header and checks that the data is all there.
     ///

@@ -182,6 +182,7 @@ pub fn to_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> Resul
 /// value is held in memory once more, as a tree. [`Serializer::serialize`]
 /// and [`to_writer`] walk a typed value twice instead and copy nothing;
 /// prefer them when the value has a Rust type.
+#[derive(Debug)]
 pub struct Serializer<W> {
     writer: W,
 }

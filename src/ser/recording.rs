@@ -137,6 +137,7 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
 /// assert_eq!(ser.into_inner(), serde_npy::to_vec(&[[1i32, 2], [3, 4]])?);
 /// # Ok::<(), serde_npy::Error>(())
 /// ```
+#[derive(Debug)]
 pub struct Recording<'a, W, C> {
     ser: &'a mut Serializer<W>,
     inner: C,
