@@ -269,7 +269,7 @@ impl<R: Read, T: DeserializeOwned> ReaderArrays<R, T> {
         let len = header.data_len()?;
         self.opts.check_decode(&header, len)?;
         // Leaves the reader after the array even if `T` stops early.
-        deserialize_data(stream, &header, len)
+        deserialize_data(stream, &header, len).map_err(|e| e.with_dtype(|| header.dtype.descr()))
     }
 }
 

@@ -217,7 +217,9 @@ fn a_type_error_ends_the_iteration() {
     assert!(slice.next().is_none());
     let mut reader = from_reader_iter::<_, Vec<u8>>(&stream[..]);
     assert_eq!(reader.next().unwrap().unwrap(), [1]);
-    assert!(reader.next().unwrap().is_err());
+    let err = reader.next().unwrap().unwrap_err();
+    // As from `from_reader`, the error names the file's dtype.
+    assert_eq!(err.dtype(), Some("'|u1'"), "{err}");
     assert!(reader.next().is_none());
 }
 
