@@ -581,7 +581,7 @@ pub enum ErrorKind {
 
     /// Decompressing a member would exceed the reader's limit on inflated
     /// bytes.
-    #[error("member `{member}` inflates to {size} bytes, which with the members already inflated passes the limit of {limit}; raise it with `npz::ReadOptions::max_inflated` if the archive is trusted")]
+    #[error("member `{member}` inflates to {}, which with the members already inflated passes the limit of {limit}; raise it with `npz::ReadOptions::max_inflated` if the archive is trusted", count(*size, "byte"))]
     SizeLimit {
         /// The member's name.
         member: String,

@@ -12,10 +12,10 @@ use std::marker::PhantomData;
 
 use serde::de::{Deserialize, DeserializeOwned};
 
+use crate::de::deserialize_data;
 use crate::de::Deserializer;
-use crate::de::StreamDeserializer;
 use crate::error::Result;
-use crate::header::{read_full, Header, ReadOptions};
+use crate::header::{Header, ReadOptions};
 
 /// Iterates over the arrays written back to back in `bytes`, deserializing
 /// each as `T`.
@@ -80,6 +80,17 @@ pub struct SliceArrays<'de, T> {
     // `fn() -> T`: the iterator makes `T`s and holds none, so it is `Send`
     // and `Sync` whatever `T` is.
     output: PhantomData<fn() -> T>,
+}
+
+/// Where the iterator stands, not the bytes themselves; without `T: Debug`.
+impl<T> std::fmt::Debug for SliceArrays<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SliceArrays")
+            .field("rest_len", &self.rest.len())
+            .field("opts", &self.opts)
+            .field("failed", &self.failed)
+            .finish()
+    }
 }
 
 impl<'de, T> SliceArrays<'de, T> {
@@ -198,6 +209,17 @@ pub struct ReaderArrays<R, T> {
     output: PhantomData<fn() -> T>,
 }
 
+/// Without `T: Debug`: the iterator holds no `T`.
+impl<R: std::fmt::Debug, T> std::fmt::Debug for ReaderArrays<R, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReaderArrays")
+            .field("reader", &self.reader)
+            .field("opts", &self.opts)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
 impl<R, T> ReaderArrays<R, T> {
     /// Gives back the reader, positioned just after the last array read (or
     /// inside the array that failed, after an error).
@@ -246,19 +268,8 @@ impl<R: Read, T: DeserializeOwned> ReaderArrays<R, T> {
         let header = Header::from_reader_with(&mut stream, &self.opts)?;
         let len = header.data_len()?;
         self.opts.check_decode(&header, len)?;
-        // `take` bounds the reads to this array and counts what is left of
-        // it: a hand-written visitor may stop before the end of the data
-        // (say, reading only the `shape` of a `shape` + `data` struct), and
-        // the rest is skipped so that the next array starts where it should.
-        let mut data = stream.take(len as u64);
-        let value = T::deserialize(StreamDeserializer::new(&mut data, &header, len))?;
-        let mut skipped = [0u8; 4096];
-        while data.limit() > 0 {
-            // Below the buffer's length, so it fits in `usize`.
-            let n = data.limit().min(skipped.len() as u64) as usize;
-            read_full(&mut data, &mut skipped[..n], "array data")?;
-        }
-        Ok(value)
+        // Leaves the reader after the array even if `T` stops early.
+        deserialize_data(stream, &header, len).map_err(|e| e.with_dtype(|| header.dtype.descr()))
     }
 }
 

@@ -305,6 +305,7 @@ impl ser::Serializer for Recorder {
 /// Most elements reserved up front from an announced length.
 const PREALLOC: usize = 4096;
 
+#[derive(Debug)]
 enum Shape {
     Seq,
     Tuple,
@@ -313,6 +314,7 @@ enum Shape {
 }
 
 /// The elements of a sequence, tuple or tuple struct being recorded.
+#[derive(Debug)]
 pub struct Items {
     shape: Shape,
     items: Vec<Recorded>,
@@ -343,51 +345,31 @@ impl Items {
     }
 }
 
-impl SerializeSeq for Items {
-    type Ok = Recorded;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Recorded> {
-        Ok(self.finish())
-    }
+/// The four sequence-like traits all push an element and finish by shape.
+macro_rules! items_impl {
+    ($($trait:ident::$method:ident),*) => {$(
+        impl $trait for Items {
+            type Ok = Recorded;
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+                self.push(value)
+            }
+            fn end(self) -> Result<Recorded> {
+                Ok(self.finish())
+            }
+        }
+    )*};
 }
 
-impl SerializeTuple for Items {
-    type Ok = Recorded;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Recorded> {
-        Ok(self.finish())
-    }
-}
-
-impl SerializeTupleStruct for Items {
-    type Ok = Recorded;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Recorded> {
-        Ok(self.finish())
-    }
-}
-
-impl SerializeTupleVariant for Items {
-    type Ok = Recorded;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Recorded> {
-        Ok(self.finish())
-    }
-}
+items_impl!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 /// The entries of a map being recorded.
+#[derive(Debug)]
 pub struct Entries {
     entries: Vec<(Recorded, Recorded)>,
     key: Option<Recorded>,
@@ -415,6 +397,7 @@ impl SerializeMap for Entries {
 }
 
 /// The fields of a struct or struct variant being recorded.
+#[derive(Debug)]
 pub struct Fields {
     variant: Option<(u32, &'static str)>,
     name: &'static str,
@@ -430,42 +413,29 @@ impl Fields {
     }
 }
 
-impl SerializeStruct for Fields {
-    type Ok = Recorded;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<()> {
-        self.fields.push(Field::Present(key, record(value)?));
-        Ok(())
-    }
-    fn skip_field(&mut self, key: &'static str) -> Result<()> {
-        self.fields.push(Field::Skipped(key));
-        Ok(())
-    }
-    fn end(self) -> Result<Recorded> {
-        Ok(self.finish())
-    }
+/// A struct and a struct variant record their fields alike.
+macro_rules! fields_impl {
+    ($($trait:ident),*) => {$(
+        impl $trait for Fields {
+            type Ok = Recorded;
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<()> {
+                self.fields.push(Field::Present(key, record(value)?));
+                Ok(())
+            }
+            fn skip_field(&mut self, key: &'static str) -> Result<()> {
+                self.fields.push(Field::Skipped(key));
+                Ok(())
+            }
+            fn end(self) -> Result<Recorded> {
+                Ok(self.finish())
+            }
+        }
+    )*};
 }
 
-impl SerializeStructVariant for Fields {
-    type Ok = Recorded;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<()> {
-        self.fields.push(Field::Present(key, record(value)?));
-        Ok(())
-    }
-    fn skip_field(&mut self, key: &'static str) -> Result<()> {
-        self.fields.push(Field::Skipped(key));
-        Ok(())
-    }
-    fn end(self) -> Result<Recorded> {
-        Ok(self.finish())
-    }
-}
+fields_impl!(SerializeStruct, SerializeStructVariant);

@@ -11,9 +11,6 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 use crate::dtype::{ByteOrder, Dtype};
 use crate::error::{shape_repr, Error, ErrorKind};
 
-/// serde newtype name under which the reader hands out raw array parts.
-pub(crate) const VIEW_NEWTYPE: &str = "$serde_npy::ArrayView";
-
 mod sealed {
     pub trait Sealed {}
 }
@@ -44,12 +41,20 @@ pub trait Element: Copy + sealed::Sealed + 'static {
     /// Decodes one value from exactly `size_of::<Self>()` bytes.
     #[doc(hidden)]
     fn from_bytes(bytes: &[u8], order: ByteOrder) -> Self;
+    /// The serde newtype name under which an `ArrayView<Self>` asks the
+    /// reader for raw array parts, `$serde_npy::ArrayView<Self>`. It names
+    /// `Self`, so that the reader can check the file's dtype and report
+    /// a mismatch as an [`ErrorKind::TypeMismatch`], which the view's
+    /// visitor, generic over the error type, could only report as a string.
+    #[doc(hidden)]
+    const VIEW_NAME: &'static str;
 }
 
 macro_rules! element {
     ($($ty:ty => $make:expr;)*) => {$(
         impl sealed::Sealed for $ty {}
         impl Element for $ty {
+            const VIEW_NAME: &'static str = concat!("$serde_npy::ArrayView<", stringify!($ty), ">");
             fn dtype(order: ByteOrder) -> Dtype {
                 #[allow(clippy::redundant_closure_call)]
                 ($make)(order)
@@ -64,7 +69,19 @@ macro_rules! element {
                 }
             }
         }
-    )*};
+    )*
+
+        /// The Rust element type an `ArrayView` newtype name asks for
+        /// ([`Element::VIEW_NAME`]), and its little-endian dtype.
+        pub(crate) fn view_element(name: &str) -> Option<(&'static str, Dtype)> {
+            $(
+                if name == <$ty as Element>::VIEW_NAME {
+                    return Some((stringify!($ty), <$ty>::dtype(ByteOrder::Little)));
+                }
+            )*
+            None
+        }
+    };
 }
 
 element! {
@@ -332,7 +349,7 @@ impl<T: Element + Serialize> Serialize for ArrayView<'_, T> {
 
 impl<'de: 'a, 'a, T: Element + Deserialize<'de>> Deserialize<'de> for ArrayView<'a, T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_newtype_struct(VIEW_NEWTYPE, ViewVisitor(PhantomData))
+        d.deserialize_newtype_struct(T::VIEW_NAME, ViewVisitor(PhantomData))
     }
 }
 
@@ -373,6 +390,9 @@ impl<'de: 'a, 'a, T: Element + Deserialize<'de>> Visitor<'de> for ViewVisitor<'a
             return Err(de::Error::custom("incomplete array parts"));
         };
         let order = dtype.byte_order().unwrap_or(ByteOrder::NATIVE);
+        // This crate's reader checked the dtype against `T::VIEW_NAME`
+        // already, with a matchable error; this guards the cast below
+        // whatever hands out the parts.
         if dtype.with_byte_order(ByteOrder::Little) != T::dtype(ByteOrder::Little) {
             return Err(de::Error::custom(ErrorKind::TypeMismatch {
                 expected: format!(

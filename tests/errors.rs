@@ -265,3 +265,53 @@ fn kinds_are_matchable_and_errors_are_std_errors() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn counts_of_one_are_singular() {
+    let singular = |err: Error, expected: &str| {
+        let msg = err.to_string();
+        assert!(msg.contains(expected), "{msg}");
+        assert!(
+            !msg.contains("1 elements") && !msg.contains("1 fields"),
+            "{msg}"
+        );
+    };
+    // A length-1 visitor (`[T; 1]`) over a longer axis: in memory (a run of
+    // numbers, rows, an outer axis) and from a reader.
+    let bytes = to_vec(&[1.0f32, 2.0]).unwrap();
+    singular(
+        from_slice::<[f32; 1]>(&bytes).unwrap_err(),
+        "expected 1 element along axis 0",
+    );
+    singular(
+        from_reader::<_, [f32; 1]>(&bytes[..]).unwrap_err(),
+        "expected 1 element along axis 0",
+    );
+    let rows = to_vec(&[[1u8, 2], [3, 4]]).unwrap();
+    singular(
+        from_slice::<Vec<[u8; 1]>>(&rows).unwrap_err(),
+        "expected 1 element along axis 1",
+    );
+    singular(
+        from_slice::<[Vec<u8>; 1]>(&rows).unwrap_err(),
+        "expected 1 element along axis 0",
+    );
+    // A one-element tuple read from a record of two fields.
+    let record = to_vec(&vec![Point::default()]).unwrap();
+    singular(
+        from_slice::<Vec<(f32,)>>(&record).unwrap_err(),
+        "a sequence of 1 field",
+    );
+    // Writing: the first element plans a row of one, a later one is a number.
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum RowOrNumber {
+        Row(Vec<f32>),
+        Number(f32),
+    }
+    let mixed = vec![RowOrNumber::Row(vec![1.0]), RowOrNumber::Number(2.0)];
+    singular(
+        to_vec(&mixed).unwrap_err(),
+        "expected a sequence of 1 element",
+    );
+}

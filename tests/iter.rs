@@ -8,7 +8,8 @@
 //!   header text, data) gives the arrays before it, an error naming the part
 //!   cut short, then `None` for good.
 //! * The reader is left just after the last array read, so that bytes after
-//!   the arrays are the caller's, even when a visitor stops early.
+//!   the arrays are the caller's, even when a visitor stops early; so is
+//!   `from_reader`'s.
 
 use std::fmt;
 use std::io::{self, Cursor, Read};
@@ -216,7 +217,9 @@ fn a_type_error_ends_the_iteration() {
     assert!(slice.next().is_none());
     let mut reader = from_reader_iter::<_, Vec<u8>>(&stream[..]);
     assert_eq!(reader.next().unwrap().unwrap(), [1]);
-    assert!(reader.next().unwrap().is_err());
+    let err = reader.next().unwrap().unwrap_err();
+    // As from `from_reader`, the error names the file's dtype.
+    assert_eq!(err.dtype(), Some("'|u1'"), "{err}");
     assert!(reader.next().is_none());
 }
 
@@ -315,6 +318,27 @@ fn data_a_visitor_leaves_unread_is_skipped() {
     );
 }
 
+#[test]
+fn from_reader_leaves_the_reader_after_data_a_visitor_leaves_unread() {
+    let first = serde_npy::to_vec(&vec![[1u8; 3]; 70_000]).unwrap();
+    let second = serde_npy::to_vec(&vec![2.0f64; 5]).unwrap();
+    let mut reader = Cursor::new([&first[..], &second[..], b"trailer"].concat());
+    let shape: ShapeOnly = serde_npy::from_reader(&mut reader).unwrap();
+    assert_eq!(shape, ShapeOnly(vec![70_000, 3]));
+    assert_eq!(reader.position(), first.len() as u64);
+    let next: Vec<f64> = serde_npy::from_reader(&mut reader).unwrap();
+    assert_eq!(next, [2.0; 5]);
+    let mut trailer = Vec::new();
+    reader.read_to_end(&mut trailer).unwrap();
+    assert_eq!(trailer, b"trailer");
+
+    // The skipped data must still all be there: an array cut short is an
+    // error even when the visitor did not want its data.
+    let cut = &first[..first.len() - 1];
+    let err = serde_npy::from_reader::<_, ShapeOnly>(cut).unwrap_err();
+    assert!(err.is_eof(), "{err:?}");
+}
+
 /// Hands out at most `max` bytes per read, and `Interrupted` every
 /// `interrupt`-th call (the first call included).
 struct Trickle<'a> {
@@ -392,4 +416,26 @@ fn from_reader_alone_reads_exactly_one_array() {
     let _: Vec<Vec<u16>> = serde_npy::from_reader(&mut cursor).unwrap();
     let _: Vec<bool> = serde_npy::from_reader(&mut cursor).unwrap();
     assert_eq!(cursor.position(), stream.len() as u64);
+}
+
+#[test]
+fn readers_and_writers_are_debug() {
+    let bytes = serde_npy::to_vec(&[1u8, 2]).unwrap();
+    let de = serde_npy::Deserializer::from_slice(&bytes).unwrap();
+    let shown = format!("{de:?}");
+    assert!(
+        shown.contains("shape: [2]") && shown.contains("data_len: 2"),
+        "{shown}"
+    );
+    // No `T: Debug` needed of the iterators, which hold no `T`.
+    struct Opaque;
+    impl<'de> Deserialize<'de> for Opaque {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            IgnoredAny::deserialize(d).map(|_| Opaque)
+        }
+    }
+    assert!(format!("{:?}", from_slice_iter::<Opaque>(&bytes)).contains("rest_len: "));
+    assert!(format!("{:?}", from_reader_iter::<_, Opaque>(&bytes[..])).contains("done: false"));
+    let ser = serde_npy::Serializer::new(Vec::<u8>::new());
+    assert_eq!(format!("{ser:?}"), "Serializer { writer: [] }");
 }

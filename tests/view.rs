@@ -147,3 +147,35 @@ fn borrows_through_host_formats() {
     assert!(!back.samples.is_borrowed());
     assert_eq!(back.samples.data(), msg.samples.data());
 }
+
+#[test]
+fn wrong_element_type_is_a_type_mismatch_naming_both_types() {
+    use serde_npy::ErrorKind;
+
+    let file = serde_npy::to_vec(&vec![1i32, 2]).unwrap();
+    let err = serde_npy::from_slice::<ArrayView<f32>>(&file).unwrap_err();
+    match err.kind() {
+        ErrorKind::TypeMismatch { expected, found } => {
+            assert!(expected.contains("ArrayView<f32>"), "{err}");
+            assert!(expected.contains("'<f4'"), "{err}");
+            assert_eq!(found, "'<i4'", "{err}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same through `take_from_slice`.
+    let err = serde_npy::take_from_slice::<ArrayView<u8>>(&file).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::TypeMismatch { .. }),
+        "{err:?}"
+    );
+    // Byte order is no mismatch: big-endian data is converted.
+    let mut big = serde_npy::Header::new(
+        serde_npy::Dtype::F32(serde_npy::ByteOrder::Big),
+        vec![1],
+        false,
+    )
+    .to_bytes();
+    big.extend_from_slice(&1.5f32.to_be_bytes());
+    let view: ArrayView<f32> = serde_npy::from_slice(&big).unwrap();
+    assert_eq!(view.data(), [1.5]);
+}

@@ -4,7 +4,7 @@
 use serde::de::{self, DeserializeSeed, IntoDeserializer};
 
 use crate::dtype::{same_name, LeafKind, Record};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{count, Error, ErrorKind, Result};
 
 use super::elem::{Elem, Origin};
 use super::run::leaf_at;
@@ -98,8 +98,12 @@ impl<L> Leftover for RecordAccess<'_, '_, L> {
         let n = self.record.fields().len();
         (self.next < n).then(|| {
             ErrorKind::TypeMismatch {
-                expected: format!("a sequence of {} fields", self.next),
-                found: format!("a record of {n} fields {}", self.view.dtype),
+                expected: format!("a sequence of {}", count(self.next as u64, "field")),
+                found: format!(
+                    "a record of {} {}",
+                    count(n as u64, "field"),
+                    self.view.dtype
+                ),
             }
             .into()
         })

@@ -8,7 +8,7 @@ use serde::de::{self, DeserializeSeed, Visitor};
 use serde::Deserialize;
 
 use crate::dtype::{ByteOrder, Dtype, Leaf, LeafKind, Record};
-use crate::error::{shape_repr, Error, ErrorKind, Result};
+use crate::error::{count, shape_repr, Error, ErrorKind, Result};
 
 use super::elem::{general, Elem, Origin};
 use super::record::in_order;
@@ -77,9 +77,13 @@ fn run_leftover<L>(parent: &View<'_, '_, L>, len: usize, unread: usize, flat: bo
     let read = len - unread / parent.dtype.itemsize().max(1);
     ErrorKind::Dimension {
         expected: if flat {
-            format!("{read} elements in `data`")
+            format!("{} in `data`", count(read as u64, "element"))
         } else {
-            format!("{read} elements along axis {}", parent.axis)
+            format!(
+                "{} along axis {}",
+                count(read as u64, "element"),
+                parent.axis
+            )
         },
         shape: shape_repr(parent.shape),
     }
@@ -279,8 +283,8 @@ impl<L> Drop for FieldsAccess<'_, '_, '_, L> {
 fn fields_leftover<L>(record: &Record, unread: usize, parent: &View<'_, '_, L>) -> Error {
     let n = record.fields().len();
     ErrorKind::TypeMismatch {
-        expected: format!("a sequence of {} fields", n - unread),
-        found: format!("a record of {n} fields {}", parent.dtype),
+        expected: format!("a sequence of {}", count((n - unread) as u64, "field")),
+        found: format!("a record of {} {}", count(n as u64, "field"), parent.dtype),
     }
     .into()
 }

@@ -173,7 +173,11 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for FlatData<'d, 'm, L
         match unread.get() {
             0 => Ok(value),
             n => Err(ErrorKind::Dimension {
-                expected: format!("{} elements in `data`", count - n),
+                expected: format!(
+                    "{} in `data`",
+                    // The helper, not the local `count` above.
+                    crate::error::count((count - n) as u64, "element")
+                ),
                 shape: shape_repr(shape),
             }
             .into()),

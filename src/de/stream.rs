@@ -9,11 +9,11 @@
 
 use std::io::Read;
 
-use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
 
 use crate::bulk::{collect_vec, ElementChunks};
 use crate::dtype::LeafKind;
-use crate::error::{shape_repr, Error, ErrorKind, Result};
+use crate::error::{count, shape_repr, Error, ErrorKind, Result};
 use crate::header::{read_full, Header};
 
 use super::seq::{visit_whole, Leftover};
@@ -35,6 +35,29 @@ fn read_data<R: Read>(reader: &mut R, len: usize) -> Result<Vec<u8>> {
             .map_err(|e| e.eof_within("array data", len as u64, filled as u64))?;
     }
     Ok(data)
+}
+
+/// Deserializes a `T` from the data section of `header`, `len` bytes (its
+/// checked [`Header::data_len`]), which `reader` is positioned at, and leaves
+/// `reader` just after it, so that the next array starts where it should.
+///
+/// A hand-written visitor may stop before the end of the data (say, reading
+/// only the `shape` of a `shape` + `data` struct): the rest is read and
+/// dropped. `take` bounds the reads to this array and counts what is left.
+pub(crate) fn deserialize_data<R: Read, T: DeserializeOwned>(
+    reader: R,
+    header: &Header,
+    len: usize,
+) -> Result<T> {
+    let mut data = reader.take(len as u64);
+    let value = T::deserialize(StreamDeserializer::new(&mut data, header, len))?;
+    let mut skipped = [0u8; 4096];
+    while data.limit() > 0 {
+        // Below the buffer's length, so it fits in `usize`.
+        let n = data.limit().min(skipped.len() as u64) as usize;
+        read_full(&mut data, &mut skipped[..n], "array data")?;
+    }
+    Ok(value)
 }
 
 /// Deserializes the data section of `header` from `reader`.
@@ -237,7 +260,7 @@ impl<R> Leftover for Blocks<'_, R> {
     fn leftover(&self) -> Option<Error> {
         (self.index < self.count).then(|| {
             ErrorKind::Dimension {
-                expected: format!("{} elements along axis 0", self.index),
+                expected: format!("{} along axis 0", count(self.index as u64, "element")),
                 shape: shape_repr(&self.header.shape),
             }
             .into()

@@ -6,9 +6,9 @@
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
 use crate::dtype::{ByteOrder, Dtype, LeafKind, COMPLEX_PAIR, F16_NEWTYPE};
-use crate::error::{shape_repr, Error, ErrorKind, Result};
+use crate::error::{count, shape_repr, Error, ErrorKind, Result};
 use crate::header::Header;
-use crate::view::VIEW_NEWTYPE;
+use crate::view::view_element;
 
 use super::elem::{Elem, Origin};
 use super::record::{in_order, RecordAccess};
@@ -299,8 +299,8 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
             (value, 0) => Ok(value),
             (_, unread) => Err(ErrorKind::Dimension {
                 expected: format!(
-                    "{} elements along axis {}",
-                    self.shape[self.axis] - unread,
+                    "{} along axis {}",
+                    count((self.shape[self.axis] - unread) as u64, "element"),
                     self.axis
                 ),
                 shape: shape_repr(self.shape),
@@ -497,7 +497,14 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
                 return visitor.visit_newtype_struct(bits.into_deserializer());
             }
         }
-        if name == VIEW_NEWTYPE && self.top {
+        if let (Some((rust, want)), true) = (view_element(name), self.top) {
+            if self.dtype.with_byte_order(ByteOrder::Little) != want {
+                return Err(ErrorKind::TypeMismatch {
+                    expected: format!("{want} (the element type of ArrayView<{rust}>)"),
+                    found: self.dtype.to_string(),
+                }
+                .into());
+            }
             return visitor.visit_map(RawPartsAccess {
                 view: self,
                 next: 0,

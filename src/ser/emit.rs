@@ -10,7 +10,7 @@ use super::record_filler::RecordFiller;
 use super::{at_index, exact_len};
 use crate::complex::COMPLEX_NEWTYPE;
 use crate::dtype::{Dtype, LeafKind, COMPLEX_PAIR, F16_NEWTYPE};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{count, Error, ErrorKind, Result};
 
 pub(super) fn emit<T: Serialize + ?Sized, O: Output>(
     value: &T,
@@ -47,7 +47,7 @@ fn mismatch(dtype: &Dtype, dims: &[usize], found: &str) -> Error {
     let expected = if dims.is_empty() {
         dtype.to_string()
     } else {
-        format!("a sequence of {} elements", dims[0])
+        format!("a sequence of {}", count(dims[0] as u64, "element"))
     };
     ErrorKind::MixedTypes {
         index: "[]".into(),

@@ -36,7 +36,7 @@ use std::io::Write;
 use serde::ser::Serialize;
 
 use crate::dtype::{Dtype, LeafKind};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{count, Error, ErrorKind, Result};
 use crate::header::Preamble;
 
 use emit::{emit, leaf_kind, Emitter};
@@ -116,8 +116,8 @@ pub(crate) fn to_vec_at<T: Serialize + ?Sized>(
     emit(value, &layout, &mut sink)?;
     if sink.pos != end {
         return Err(ErrorKind::Custom(format!(
-            "the value serialized {} bytes of data in the second pass, {} in the first; its Serialize impl is not deterministic",
-            sink.pos - base - start,
+            "the value serialized {} of data in the second pass, {} in the first; its Serialize impl is not deterministic",
+            count((sink.pos - base - start) as u64, "byte"),
             total - start
         )).into());
     }
@@ -182,6 +182,7 @@ pub fn to_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> Resul
 /// value is held in memory once more, as a tree. [`Serializer::serialize`]
 /// and [`to_writer`] walk a typed value twice instead and copy nothing;
 /// prefer them when the value has a Rust type.
+#[derive(Debug)]
 pub struct Serializer<W> {
     writer: W,
 }
@@ -191,6 +192,15 @@ impl<W: Write> Serializer<W> {
     ///
     /// Output goes through an internal buffer per array, so `writer` need
     /// not be buffered.
+    ///
+    /// ```
+    /// use serde::Serialize;
+    ///
+    /// let mut ser = serde_npy::Serializer::new(Vec::new()); // or a File
+    /// [1u16, 2, 3].serialize(&mut ser)?;
+    /// assert_eq!(ser.into_inner(), serde_npy::to_vec(&[1u16, 2, 3])?);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn new(writer: W) -> Self {
         Serializer { writer }
     }
@@ -209,17 +219,44 @@ impl<W: Write> Serializer<W> {
     }
 
     /// The writer.
+    ///
+    /// ```
+    /// let mut ser = serde_npy::Serializer::new(Vec::new());
+    /// ser.serialize(&7u8)?;
+    /// assert_eq!(ser.get_ref(), &serde_npy::to_vec(&7u8)?);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn get_ref(&self) -> &W {
         &self.writer
     }
 
     /// The writer, mutably. Writing to it between arrays puts bytes
     /// between them in the output.
+    ///
+    /// ```
+    /// let mut ser = serde_npy::Serializer::new(Vec::new());
+    /// ser.serialize(&1u8)?;
+    /// let first_len = ser.get_ref().len();
+    /// ser.get_mut().extend_from_slice(b"--");
+    /// ser.serialize(&2u8)?;
+    /// let out = ser.into_inner();
+    /// assert_eq!(&out[first_len..first_len + 2], b"--");
+    /// assert_eq!(serde_npy::from_slice::<u8>(&out[first_len + 2..])?, 2);
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn get_mut(&mut self) -> &mut W {
         &mut self.writer
     }
 
     /// Gives back the writer.
+    ///
+    /// ```
+    /// let mut ser = serde_npy::Serializer::new(Vec::new());
+    /// ser.serialize("text")?;
+    /// let bytes: Vec<u8> = ser.into_inner();
+    /// assert_eq!(serde_npy::from_slice::<String>(&bytes)?, "text");
+    /// # Ok::<(), serde_npy::Error>(())
+    /// ```
     pub fn into_inner(self) -> W {
         self.writer
     }
@@ -259,8 +296,8 @@ pub(crate) fn emit_element<T: Serialize + ?Sized>(
     })?;
     if out.pos != size {
         return Err(ErrorKind::Custom(format!(
-            "the value serialized {} bytes, its dtype {dtype} needs {size}",
-            out.pos
+            "the value serialized {}, its dtype {dtype} needs {size}",
+            count(out.pos as u64, "byte")
         ))
         .into());
     }

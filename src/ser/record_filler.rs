@@ -5,7 +5,7 @@ use serde::ser::Serialize;
 use super::emit::Emitter;
 use super::output::{overrun, Output, SliceOutput};
 use crate::dtype::{Dtype, Record};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{count, Error, ErrorKind, Result};
 
 /// Fills one record's bytes field by field. The record's whole span is taken
 /// from the output up front, so each field is a store at its offset rather
@@ -101,8 +101,8 @@ impl<'a> RecordFiller<'a> {
 fn too_few_fields(expected: usize, found: usize) -> Error {
     ErrorKind::MixedTypes {
         index: "[]".into(),
-        expected: format!("{expected} fields"),
-        found: format!("{found} fields"),
+        expected: count(expected as u64, "field"),
+        found: count(found as u64, "field"),
     }
     .into()
 }
@@ -111,9 +111,9 @@ fn too_few_fields(expected: usize, found: usize) -> Error {
 fn field_order_error(record: &Record, i: usize, key: Option<&str>) -> Error {
     let Some(key) = key else {
         return ErrorKind::Custom(format!(
-            "a tuple longer than its record: {} has {} fields",
+            "a tuple longer than its record: {} has {}",
             Dtype::Record(record.clone()),
-            record.fields().len()
+            count(record.fields().len() as u64, "field")
         ))
         .into();
     };

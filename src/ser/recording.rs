@@ -115,8 +115,29 @@ impl<'a, W: Write> ser::Serializer for &'a mut Serializer<W> {
     }
 }
 
-/// A compound top-level value being recorded; written as one array when it
-/// ends.
+/// A compound top-level value (sequence, tuple, map or struct) being
+/// recorded by a [`Serializer`]; written as one array when it ends.
+///
+/// This is the `SerializeSeq`, `SerializeTuple`, `SerializeMap`,
+/// `SerializeStruct`, … type of `&mut Serializer<W>`; it is not named in
+/// ordinary use, where `value.serialize(&mut ser)` makes and ends it. Each
+/// element is recorded in memory (the header needs the whole value's shape
+/// and dtype first), and `end` writes the recorded value as one `.npy`
+/// array; `C` is the part of the recorder that holds the elements.
+///
+/// ```
+/// use serde::ser::{SerializeSeq, Serializer as _};
+///
+/// let mut ser = serde_npy::Serializer::new(Vec::new());
+/// let mut seq = (&mut ser).serialize_seq(None)?; // a `Recording`
+/// for row in [[1i32, 2], [3, 4]] {
+///     seq.serialize_element(&row)?;
+/// }
+/// seq.end()?; // the array is written here
+/// assert_eq!(ser.into_inner(), serde_npy::to_vec(&[[1i32, 2], [3, 4]])?);
+/// # Ok::<(), serde_npy::Error>(())
+/// ```
+#[derive(Debug)]
 pub struct Recording<'a, W, C> {
     ser: &'a mut Serializer<W>,
     inner: C,
