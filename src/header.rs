@@ -706,12 +706,37 @@ fn parse_dict(
     data_offset: usize,
     opts: &ReadOptions,
 ) -> Result<Header> {
-    if version != Version::V3_0 {
-        if let Some(h) = parse_canonical(raw, version, data_offset, opts.max_depth) {
-            return Ok(h);
+    let header = match version {
+        Version::V3_0 => parse_general(raw, version, data_offset, opts)?,
+        _ => match parse_canonical(raw, version, data_offset, opts.max_depth) {
+            Some(h) => h,
+            None => parse_general(raw, version, data_offset, opts)?,
+        },
+    };
+    numpy_can_shape(&header)?;
+    Ok(header)
+}
+
+/// NumPy's limits on a shape, which hold even when there is no data: each
+/// dimension is an `npy_intp` (int64), and the item size times the product
+/// of the non-zero dimensions must fit one too (`(0, 2**63)` cannot be
+/// loaded, `(0, 2**62)` can).
+fn numpy_can_shape(header: &Header) -> Result<()> {
+    let mut bytes = header.dtype.itemsize() as u128;
+    for &d in &header.shape {
+        if d != 0 {
+            bytes = bytes.saturating_mul(d as u128);
         }
     }
-    parse_general(raw, version, data_offset, opts)
+    let too_big = header.shape.iter().any(|&d| d as u128 > i64::MAX as u128);
+    if too_big || bytes > i64::MAX as u128 {
+        return Err(ErrorKind::ShapeOverflow {
+            shape: shape_repr(&header.shape),
+            descr: header.dtype.to_string(),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// Parses any header `np.load` accepts, through a literal tree.
@@ -795,7 +820,8 @@ fn parse_general(
             shape.len()
         )));
     }
-    let dtype = Dtype::from_py(descr, opts.max_depth)?;
+    let count = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    let dtype = Dtype::from_py(descr, opts.max_depth, count)?;
     Ok(Header {
         dtype,
         shape,

@@ -182,6 +182,7 @@ mod append;
 mod bulk;
 mod complex;
 mod de;
+mod descr;
 mod dtype;
 mod error;
 mod header;

@@ -375,7 +375,11 @@ fn decode_ucs4(b: &[u8], order: ByteOrder) -> Result<String> {
         let c = char::from_u32(code).ok_or_else(|| {
             Error::from(ErrorKind::TypeMismatch {
                 expected: "a string".into(),
-                found: format!("invalid code point 0x{code:X} in U data"),
+                // By design (README): `U` data is UCS-4, which NumPy lets
+                // hold lone surrogates and values past U+10FFFF.
+                found: format!(
+                    "code point 0x{code:X} in U data, which a Rust String cannot hold (lone surrogates and values above 0x10FFFF are refused by design); to read the raw code points, take the data bytes from Header::data_offset as 4-byte u32 values in the dtype's byte order"
+                ),
             })
         })?;
         s.push(c);
