@@ -263,6 +263,9 @@ fn by_name(s: &str) -> Result<Sub> {
         "bytes" | "bytes_" | "a" => Dtype::Bytes(0),
         "str" | "str_" | "unicode" => Dtype::Str(0, L),
         "void" => Dtype::Void(0),
+        // Only with ml_dtypes imported does NumPy know this name; files
+        // written that way (ml_dtypes#41) are read as bfloat16 here.
+        "bfloat16" => return Ok(Sub::plain(Dtype::BFloat16)),
         "float128" | "longdouble" => return Err(unsupported(s, LONG_DOUBLE)),
         "complex256" | "clongdouble" => return Err(unsupported(s, COMPLEX_LONG_DOUBLE)),
         "object" | "object_" => return Err(object(s)),

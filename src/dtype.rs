@@ -96,6 +96,10 @@ pub enum Dtype {
     Str(usize, ByteOrder),
     /// `|V{n}`: `n` opaque bytes.
     Void(usize),
+    /// `<V2` holding bfloat16 bits ([`half::bf16`]), what `np.save` writes
+    /// for an `ml_dtypes.bfloat16` array; also the `'bfloat16'` descr
+    /// ml_dtypes users write. Read as two void bytes, or as `bf16` bits.
+    BFloat16,
     /// `M8[unit]`: `datetime64`, an `i64` count of `unit` since the epoch (`""` for generic).
     DateTime(String, ByteOrder),
     /// `m8[unit]`: `timedelta64`, an `i64` count of `unit`.
@@ -417,7 +421,7 @@ impl Dtype {
     pub fn itemsize(&self) -> usize {
         match self {
             Dtype::Bool | Dtype::I8 | Dtype::U8 => 1,
-            Dtype::I16(_) | Dtype::U16(_) | Dtype::F16(_) => 2,
+            Dtype::I16(_) | Dtype::U16(_) | Dtype::F16(_) | Dtype::BFloat16 => 2,
             Dtype::I32(_) | Dtype::U32(_) | Dtype::F32(_) => 4,
             Dtype::I64(_) | Dtype::U64(_) | Dtype::F64(_) | Dtype::C64(_) => 8,
             Dtype::DateTime(..) | Dtype::TimeDelta(..) => 8,
@@ -549,6 +553,9 @@ impl Dtype {
             Dtype::Bytes(n) => ('|', "S", *n),
             Dtype::Str(n, o) => (o.char(), "U", *n),
             Dtype::Void(n) => ('|', "V", *n),
+            // NumPy's type codes are not extensible, so ml_dtypes' bfloat16
+            // is saved as little-endian void (ml_dtypes#41).
+            Dtype::BFloat16 => ('<', "V", 2),
             Dtype::DateTime(u, o) | Dtype::TimeDelta(u, o) => {
                 let kind = if matches!(self, Dtype::DateTime(..)) {
                     'M'
@@ -683,6 +690,19 @@ pub(crate) static COMPLEX_PAIR: [usize; 1] = [2];
 
 /// serde name of `half::f16`'s newtype wrapper around its `u16` bits.
 pub(crate) const F16_NEWTYPE: &str = "f16";
+
+/// serde name of `half::bf16`'s newtype wrapper around its `u16` bits.
+pub(crate) const BF16_NEWTYPE: &str = "bf16";
+
+/// Newtypes the writer gives dtypes of their own (`f16`, `bf16`, complex,
+/// datetime64 and timedelta64) rather than taking what they wrap: the fast
+/// paths leave them to the planner.
+pub(crate) fn special_newtype(name: &str) -> bool {
+    name == F16_NEWTYPE
+        || name == BF16_NEWTYPE
+        || name == crate::complex::COMPLEX_NEWTYPE
+        || name.starts_with(crate::datetime::NEWTYPE_PREFIX)
+}
 
 impl Dtype {
     /// The dtype of each part of a complex dtype (`c8` → `f4`, `c16` → `f8`).
