@@ -8,7 +8,7 @@ every form np.dtype reads (typestrs, type names, one-letter codes, comma
 strings, subarray strings and tuples, datetime units with multipliers and
 divisors, records with titles, padding and nesting) and mutations of them and
 of the header text (Python 2 L suffixes, string prefixes, signs, white space,
-line continuations). Each gets NumPy's verdict (load: dtype, shape, order; or
+line continuations, and any characters at all: quotes, brackets, escapes). Each gets NumPy's verdict (load: dtype, shape, order; or
 the refusal), written to DIR/cases.json; then the Rust side
 (tests/descr.rs, differential_against_numpy) reads every file and compares.
 It fails on any disagreement outside the by-design refusals listed there.
@@ -125,7 +125,7 @@ def header_text(r):
         shape = "(" + ", ".join(map(str, dims)) + ")"
     fortran = r.choice(["False", "False", "True"])
     k = r.random()
-    if k < 0.15:
+    if k < 0.1:
         descr = mutate(descr, r)
     text = "{'descr': %s, 'fortran_order': %s, 'shape': %s, }" % (descr, fortran, shape)
     if k > 0.85:
@@ -155,7 +155,25 @@ def header_text(r):
             lambda t: t.replace("'descr'", "'de' 'scr'", 1),
         ])
         text = m(text)
+    elif k < 0.2:
+        # Anything at all in the header text: quotes, brackets, escapes.
+        text = mutate_text(text, r)
     return text, dims
+
+
+TEXT_ALPHABET = ALPHABET + list("'\"{}:#\\\n\t\r_xuUrRbBjeEoO.") + ["True", "None", "0x", "1_0", "\\x41", "\\N{DIGIT ONE}"]
+
+
+def mutate_text(s, r):
+    s = list(s)
+    for _ in range(r.randint(1, 2)):
+        i = r.randint(0, len(s))
+        op = r.random()
+        if op < 0.5:
+            s.insert(i, r.choice(TEXT_ALPHABET))
+        elif s:
+            del s[min(i, len(s) - 1)]
+    return "".join(s)
 
 
 def data_for(text, dims, r):
