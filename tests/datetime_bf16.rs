@@ -203,3 +203,38 @@ fn empty_typed_slices_keep_the_dtype() {
     let bytes = serde_npy::typed::to_vec::<TimeDelta64<Days>>(&[]).unwrap();
     assert_eq!(descr(&bytes), "'<m8[D]'");
 }
+
+/// NumPy's own files (tests/fixtures/npy, made by np.save), both byte orders.
+#[test]
+fn numpy_written_datetimes_read_into_the_typed_values() {
+    let fixture = |name: &str| {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/npy")
+                .join(format!("{name}.npy")),
+        )
+        .unwrap()
+    };
+    for order in ["le", "be"] {
+        let t: Vec<DateTime64<Nanos>> =
+            serde_npy::from_slice(&fixture(&format!("dtype_datetime64_ns_{order}"))).unwrap();
+        let values: Vec<i64> = t.iter().map(|t| t.value).collect();
+        assert_eq!(
+            values,
+            [0, 1600000000123456789, NAT, -1, 4611686018427387904]
+        );
+        assert!(t[2].is_nat());
+        let d: TimeDelta64<Seconds> =
+            serde_npy::from_slice(&fixture(&format!("dtype_timedelta64_s_{order}_0d"))).unwrap();
+        assert!(d.is_nat());
+        let d: Vec<TimeDelta64<Seconds>> =
+            serde_npy::from_slice(&fixture(&format!("dtype_timedelta64_s_{order}"))).unwrap();
+        assert_eq!(d[1], TimeDelta64::new(86400));
+        assert!(
+            serde_npy::from_slice::<Vec<TimeDelta64<Millis>>>(&fixture(&format!(
+                "dtype_timedelta64_s_{order}"
+            )))
+            .is_err()
+        );
+    }
+}
