@@ -165,3 +165,24 @@ fn differential_against_numpy() {
         t.disagreements.len()
     );
 }
+
+/// By design: `U` data NumPy holds but a Rust `String` cannot (a lone
+/// surrogate here) is refused, and the error says how to get the raw code
+/// points.
+#[test]
+fn lone_surrogates_in_u_data_say_how_to_read_them() {
+    let mut file = Header::new("<U1".parse().unwrap(), vec![2], false).to_bytes();
+    file.extend_from_slice(&0x41u32.to_le_bytes());
+    file.extend_from_slice(&0xD800u32.to_le_bytes());
+    let err = serde_npy::from_slice::<Vec<String>>(&file)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("0xD800") && err.contains("by design"), "{err}");
+    assert!(err.contains("data_offset") && err.contains("u32"), "{err}");
+    let h = Header::from_slice(&file).unwrap();
+    let raw: Vec<u32> = file[h.data_offset..]
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    assert_eq!(raw, [0x41, 0xD800]);
+}
