@@ -1048,6 +1048,33 @@ pub(crate) fn number_typestr(b: &[u8]) -> Option<Dtype> {
     })
 }
 
+/// `|S5`, `<U3`, `|V8` as `np.save` writes them (order, kind, decimal size
+/// without leading zeros), read without the general parser; `None` for
+/// anything else. What it reads, `descr::from_str` reads the same.
+fn sized_typestr(b: &[u8]) -> Option<Dtype> {
+    let (&order, rest) = b.split_first()?;
+    let (&kind, digits) = rest.split_first()?;
+    if digits.is_empty()
+        || digits.len() > 9
+        || (digits.len() > 1 && digits[0] == b'0')
+        || !digits.iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    // Nine digits at most: no overflow, and below NumPy's C int limit for
+    // bytes; `U` counts four bytes a character.
+    let n = digits
+        .iter()
+        .fold(0usize, |n, &d| n * 10 + usize::from(d - b'0'));
+    Some(match (order, kind) {
+        (b'|', b'S') => Dtype::Bytes(n),
+        (b'|', b'V') => Dtype::Void(n),
+        (b'<', b'U') if n <= crate::descr::MAX_INT / 4 => Dtype::Str(n, ByteOrder::Little),
+        (b'>', b'U') if n <= crate::descr::MAX_INT / 4 => Dtype::Str(n, ByteOrder::Big),
+        _ => return None,
+    })
+}
+
 /// Parses a typestr as `np.dtype(str)` does (see [`crate::descr`]); a
 /// subarray string such as `'(2,)<f8'` is its base type when the subarray
 /// holds one element, as `np.load` reads it, and an error otherwise.
@@ -1308,16 +1335,17 @@ pub(crate) fn parse_canonical_descr(text: &[u8], depth: usize) -> Option<(Dtype,
     };
     let end = quoted.iter().position(|&b| b == b'\'')?;
     let typestr = &quoted[..end];
-    // Escapes and line breaks mean something else to Python than to this
-    // byte-level reading: the general parser decides.
-    if !typestr
-        .iter()
-        .all(|b| (b' '..=b'~').contains(b) && *b != b'\\')
-    {
-        return None;
-    }
-    let dtype = match number_typestr(typestr) {
+    let dtype = match number_typestr(typestr).or_else(|| sized_typestr(typestr)) {
         Some(d) => d,
+        // Escapes and line breaks mean something else to Python than to
+        // this byte-level reading: the general parser decides. (The two
+        // readers above match exact printable text only.)
+        None if !typestr
+            .iter()
+            .all(|b| (b' '..=b'~').contains(b) && *b != b'\\') =>
+        {
+            return None
+        }
         None => {
             // A subarray string (`'1c8'`) means a different dtype in a field
             // than as the whole descr: the general parser decides.
@@ -1512,6 +1540,37 @@ mod tests {
         }
         // `|` with the one-byte codes, `<` and `>` with the wider ones.
         assert_eq!(found, 3 + 2 * 11);
+    }
+
+    #[test]
+    fn sized_typestrs_parse_as_the_general_parser_does() {
+        let mut found = 0;
+        for text in [
+            "|S5",
+            "|S0",
+            "|S05",
+            "<U3",
+            ">U3",
+            "=U3",
+            "|U3",
+            "|V8",
+            "<V2",
+            "|S999999999",
+            "<U536870911",
+            "<U536870912",
+            "|S1000000000",
+            "|Sx",
+            "|S",
+            "S5",
+        ] {
+            if let Some(d) = sized_typestr(text.as_bytes()) {
+                let general = crate::descr::from_str(text, 4).unwrap();
+                assert!(general.levels.is_empty(), "{text}");
+                assert_eq!(d, general.dtype, "{text}");
+                found += 1;
+            }
+        }
+        assert_eq!(found, 7);
     }
 
     #[test]

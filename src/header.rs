@@ -722,14 +722,20 @@ fn parse_dict(
 /// of the non-zero dimensions must fit one too (`(0, 2**63)` cannot be
 /// loaded, `(0, 2**62)` can).
 fn numpy_can_shape(header: &Header) -> Result<()> {
-    let mut bytes = header.dtype.itemsize() as u128;
+    // Every header passes here: one checked multiply an axis. Each
+    // dimension is at most the product unless it is 0, and zeros are
+    // checked on their own.
+    let limit = i64::MAX as u64;
+    let mut bytes = Some(header.dtype.itemsize() as u64);
+    let mut too_big = false;
     for &d in &header.shape {
+        let d = d as u64;
+        too_big |= d > limit;
         if d != 0 {
-            bytes = bytes.saturating_mul(d as u128);
+            bytes = bytes.and_then(|b| b.checked_mul(d));
         }
     }
-    let too_big = header.shape.iter().any(|&d| d as u128 > i64::MAX as u128);
-    if too_big || bytes > i64::MAX as u128 {
+    if too_big || bytes.map_or(true, |b| b > limit) {
         return Err(ErrorKind::ShapeOverflow {
             shape: shape_repr(&header.shape),
             descr: header.dtype.to_string(),
