@@ -706,12 +706,43 @@ fn parse_dict(
     data_offset: usize,
     opts: &ReadOptions,
 ) -> Result<Header> {
-    if version != Version::V3_0 {
-        if let Some(h) = parse_canonical(raw, version, data_offset, opts.max_depth) {
-            return Ok(h);
+    let header = match version {
+        Version::V3_0 => parse_general(raw, version, data_offset, opts)?,
+        _ => match parse_canonical(raw, version, data_offset, opts.max_depth) {
+            Some(h) => h,
+            None => parse_general(raw, version, data_offset, opts)?,
+        },
+    };
+    numpy_can_shape(&header)?;
+    Ok(header)
+}
+
+/// NumPy's limits on a shape, which hold even when there is no data: each
+/// dimension is an `npy_intp` (int64), and the item size times the product
+/// of the non-zero dimensions must fit one too (`(0, 2**63)` cannot be
+/// loaded, `(0, 2**62)` can).
+fn numpy_can_shape(header: &Header) -> Result<()> {
+    // Every header passes here: one checked multiply an axis. Each
+    // dimension is at most the product unless it is 0, and zeros are
+    // checked on their own.
+    let limit = i64::MAX as u64;
+    let mut bytes = Some(header.dtype.itemsize() as u64);
+    let mut too_big = false;
+    for &d in &header.shape {
+        let d = d as u64;
+        too_big |= d > limit;
+        if d != 0 {
+            bytes = bytes.and_then(|b| b.checked_mul(d));
         }
     }
-    parse_general(raw, version, data_offset, opts)
+    if too_big || bytes.map_or(true, |b| b > limit) {
+        return Err(ErrorKind::ShapeOverflow {
+            shape: shape_repr(&header.shape),
+            descr: header.dtype.to_string(),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// Parses any header `np.load` accepts, through a literal tree.
@@ -795,7 +826,8 @@ fn parse_general(
             shape.len()
         )));
     }
-    let dtype = Dtype::from_py(descr, opts.max_depth)?;
+    let count = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    let dtype = Dtype::from_py(descr, opts.max_depth, count)?;
     Ok(Header {
         dtype,
         shape,

@@ -35,6 +35,8 @@
 //! |---|---|
 //! | `bool`, `i8`…`i64`, `u8`…`u64`, `f32`, `f64` | 0-d array: `\|b1`, `\|i1`, `\|u1`, `<i2` … `<f8` |
 //! | [`half::f16`] | `<f2` |
+//! | [`half::bf16`] | `<V2` with the bits, as `np.save` writes an `ml_dtypes.bfloat16` array (`.view(ml_dtypes.bfloat16)` after `np.load`) |
+//! | [`datetime::DateTime64<U>`] / [`datetime::TimeDelta64<U>`] | `<M8[U]` / `<m8[U]`, every NumPy unit; [`datetime::NAT`] is NaT |
 //! | `String`, `&str`, `char` | `<U{n}`, `n` = longest element in chars (at least 1) |
 //! | bytes ([`serde_bytes::ByteBuf`], `#[serde(with = "serde_bytes")]`) | `\|S{n}`; trailing NUL bytes are padding and, as in NumPy, do not come back |
 //! | a sequence of the above (`Vec<T>`, `&[T]`, `[T; N]`) | 1-D |
@@ -64,6 +66,8 @@
 //! | numbers | serde's own rules: an `<i4` file fills an `i64` field; narrowing below |
 //! | big-endian or `=` data | converted to native |
 //! | [`half::f16`] | bit-exact from `<f2` |
+//! | [`half::bf16`] | bit-exact from `<V2`, `\|V2` or `'bfloat16'` (only a `bf16` target reads void bytes as bfloat16) |
+//! | [`datetime::DateTime64<U>`] / [`datetime::TimeDelta64<U>`] | from `M8`/`m8` of unit `U` exactly (plain `i64` reads any unit) |
 //!
 //! Numbers convert as serde converts them in every format. An `<f8` file
 //! read into `f32` rounds to the nearest `f32` (values beyond its range
@@ -181,7 +185,9 @@
 mod append;
 mod bulk;
 mod complex;
+pub mod datetime;
 mod de;
+mod descr;
 mod dtype;
 mod error;
 mod header;

@@ -338,7 +338,81 @@ fn write_interop_cases() {
     );
     w.typed_empty::<i32>("typed_empty_i4", &[0], ("typestr", "<i4".into()));
     w.typed_empty::<[f32; 3]>("typed_empty_rows_f4", &[0, 3], ("typestr", "<f4".into()));
+    time_and_bf16_cases(&mut w);
     assert!(w.names.len() > 50);
+}
+
+/// datetime64 / timedelta64 in every unit (NaT included) and bfloat16, as
+/// `np.save` writes them (issue #16).
+fn time_and_bf16_cases(w: &mut Writer) {
+    use serde_npy::datetime::*;
+    fn unit<U: Unit>(w: &mut Writer) {
+        let name = if U::UNIT.is_empty() {
+            "generic"
+        } else {
+            U::UNIT
+        };
+        let times = vec![
+            DateTime64::<U>::new(0),
+            DateTime64::new(-3),
+            DateTime64::NAT,
+        ];
+        w.case(&format!("datetime64_{name}"), &times);
+        let deltas = vec![
+            TimeDelta64::<U>::new(7),
+            TimeDelta64::NAT,
+            TimeDelta64::new(i64::MAX),
+        ];
+        w.case(&format!("timedelta64_{name}"), &deltas);
+    }
+    unit::<Years>(w);
+    unit::<Months>(w);
+    unit::<Weeks>(w);
+    unit::<Days>(w);
+    unit::<Hours>(w);
+    unit::<Minutes>(w);
+    unit::<Seconds>(w);
+    unit::<Millis>(w);
+    unit::<Micros>(w);
+    unit::<Nanos>(w);
+    unit::<Picos>(w);
+    unit::<Femtos>(w);
+    unit::<Attos>(w);
+    unit::<Generic>(w);
+    #[derive(Serialize)]
+    struct Event {
+        t: DateTime64<Millis>,
+        took: TimeDelta64<Nanos>,
+        x: f32,
+    }
+    w.case(
+        "records_datetime",
+        &vec![
+            Event {
+                t: DateTime64::new(1_700_000_000_000),
+                took: TimeDelta64::new(5),
+                x: 1.5,
+            },
+            Event {
+                t: DateTime64::NAT,
+                took: TimeDelta64::NAT,
+                x: 2.0,
+            },
+        ],
+    );
+    // bfloat16: the sidecar's value is the bits (half serializes them).
+    let bf = vec![
+        half::bf16::from_f32(1.0),
+        half::bf16::from_f32(-2.5),
+        half::bf16::NAN,
+        half::bf16::MAX,
+    ];
+    w.case("vec_bf16", &bf);
+    let rows = vec![
+        [half::bf16::ONE, half::bf16::ZERO],
+        [half::bf16::NEG_ONE, half::bf16::EPSILON],
+    ];
+    w.case("rows_bf16", &rows);
 }
 
 #[cfg(feature = "bytemuck")]

@@ -607,6 +607,18 @@ fn record_from(specs: Vec<FieldSpec>, tail: usize) -> MT {
     let mut fields = Vec::new();
     let mut pos = 0;
     for (i, (ty, levels, gap, titled, prefix)) in specs.into_iter().enumerate() {
+        // NumPy reads `(type, shape)` as an item size, not a subarray, when
+        // the type has no bytes and no fields (`('U0', (2,))` is an error
+        // there): such a dtype cannot be loaded, so none is generated.
+        let levels = if matches!(ty, MT::Leaf(..)) && ty.itemsize() == 0 {
+            Vec::new()
+        } else if levels.len() > 1
+            && (ty.itemsize() == 0 || levels[1..].iter().flatten().any(|&d| d == 0))
+        {
+            levels[..1].to_vec()
+        } else {
+            levels
+        };
         let offset = pos + gap;
         let name = format!("{}{i}", NAME_PREFIXES[prefix]);
         let title = titled.then(|| format!("t{i}{}", NAME_PREFIXES[prefix]));

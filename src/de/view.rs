@@ -5,7 +5,7 @@
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
-use crate::dtype::{ByteOrder, Dtype, LeafKind, COMPLEX_PAIR, F16_NEWTYPE};
+use crate::dtype::{ByteOrder, Dtype, LeafKind, BF16_NEWTYPE, COMPLEX_PAIR, F16_NEWTYPE};
 use crate::error::{count, shape_repr, Error, ErrorKind, Result};
 use crate::header::Header;
 use crate::view::view_element;
@@ -235,7 +235,9 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
             Dtype::Bytes(_) => visitor.visit_seq(de::value::SeqDeserializer::new(
                 trim_nuls(b, 1).iter().copied(),
             )),
-            Dtype::Void(_) => visitor.visit_seq(de::value::SeqDeserializer::new(b.iter().copied())),
+            Dtype::Void(_) | Dtype::BFloat16 => {
+                visitor.visit_seq(de::value::SeqDeserializer::new(b.iter().copied()))
+            }
             Dtype::Str(_, o) => visitor.visit_string(decode_ucs4(b, *o)?),
             Dtype::Record(r) => visitor.visit_map(RecordAccess::new(self, r)),
         }
@@ -272,7 +274,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> View<'d, 'm, L> {
         match self.dtype {
             Dtype::C64(_) | Dtype::C128(_) => self.visit_complex(visitor),
             Dtype::Record(r) => visit_whole(visitor, RecordAccess::new(self, r)),
-            Dtype::Bytes(_) | Dtype::Void(_) => self.visit_leaf(visitor),
+            Dtype::Bytes(_) | Dtype::Void(_) | Dtype::BFloat16 => self.visit_leaf(visitor),
             _ => Err(self.dimension_error(true)),
         }
     }
@@ -375,7 +377,11 @@ fn decode_ucs4(b: &[u8], order: ByteOrder) -> Result<String> {
         let c = char::from_u32(code).ok_or_else(|| {
             Error::from(ErrorKind::TypeMismatch {
                 expected: "a string".into(),
-                found: format!("invalid code point 0x{code:X} in U data"),
+                // By design (README): `U` data is UCS-4, which NumPy lets
+                // hold lone surrogates and values past U+10FFFF.
+                found: format!(
+                    "code point 0x{code:X} in U data, which a Rust String cannot hold (lone surrogates and values above 0x10FFFF are refused by design); to read the raw code points, take the data bytes from Header::data_offset as 4-byte u32 values in the dtype's byte order"
+                ),
             })
         })?;
         s.push(c);
@@ -454,7 +460,7 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
         if self.is_leaf() {
             match self.dtype {
                 Dtype::Bytes(_) => return self.lend.bytes(trim_nuls(self.bytes()?, 1), visitor),
-                Dtype::Void(_) => return self.lend.bytes(self.bytes()?, visitor),
+                Dtype::Void(_) | Dtype::BFloat16 => return self.lend.bytes(self.bytes()?, visitor),
                 _ => {}
             }
         }
@@ -495,6 +501,43 @@ impl<'d, 'm, 'de, L: Lend<'d, 'de>> de::Deserializer<'de> for View<'d, 'm, L> {
             if let Dtype::F16(o) = self.dtype {
                 let bits = read_num!(u16, self.bytes()?, o);
                 return visitor.visit_newtype_struct(bits.into_deserializer());
+            }
+        }
+        // Two void bytes are bfloat16 only when the caller asks for it:
+        // `<V2` is what np.save writes for ml_dtypes' bfloat16, but also any
+        // two opaque bytes.
+        if name == BF16_NEWTYPE && self.is_leaf() {
+            if let Dtype::BFloat16 | Dtype::Void(2) = self.dtype {
+                let bits = read_num!(u16, self.bytes()?, ByteOrder::Little);
+                return visitor.visit_newtype_struct(bits.into_deserializer());
+            }
+        }
+        if let Some((is_datetime, unit)) = crate::datetime::parse_newtype(name) {
+            if self.is_leaf() {
+                let fits = match self.dtype {
+                    Dtype::DateTime(u, _) => is_datetime && u == unit,
+                    Dtype::TimeDelta(u, _) => !is_datetime && u == unit,
+                    _ => false,
+                };
+                if !fits {
+                    return Err(ErrorKind::TypeMismatch {
+                        expected: format!(
+                            "{}{}",
+                            if is_datetime {
+                                "datetime64"
+                            } else {
+                                "timedelta64"
+                            },
+                            if unit.is_empty() {
+                                String::new()
+                            } else {
+                                format!("[{unit}]")
+                            }
+                        ),
+                        found: self.dtype.to_string(),
+                    }
+                    .into());
+                }
             }
         }
         if let (Some((rust, want)), true) = (view_element(name), self.top) {

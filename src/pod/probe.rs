@@ -178,9 +178,9 @@ impl<'t, 'r> Serializer for LeafAt<'t, 'r> {
         name: &'static str,
         value: &V,
     ) -> Tiled {
-        // `f16` and `Complex` are newtypes the planner gives dtypes of their
-        // own; leave them to serde.
-        if name == crate::dtype::F16_NEWTYPE || name == crate::complex::COMPLEX_NEWTYPE {
+        // `f16`, `bf16`, `Complex` and the datetimes are newtypes the planner
+        // gives dtypes of their own; leave them to serde.
+        if crate::dtype::special_newtype(name) {
             return Err(Untiled);
         }
         value.serialize(LeafAt {

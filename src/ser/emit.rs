@@ -9,7 +9,7 @@ use super::output::{Output, RunOutput};
 use super::record_filler::RecordFiller;
 use super::{at_index, exact_len};
 use crate::complex::COMPLEX_NEWTYPE;
-use crate::dtype::{Dtype, LeafKind, COMPLEX_PAIR, F16_NEWTYPE};
+use crate::dtype::{ByteOrder, Dtype, LeafKind, BF16_NEWTYPE, COMPLEX_PAIR, F16_NEWTYPE};
 use crate::error::{count, Error, ErrorKind, Result};
 
 pub(super) fn emit<T: Serialize + ?Sized, O: Output>(
@@ -105,6 +105,19 @@ impl<'a, O: Output> Emitter<'a, O> {
             lent,
             pos,
         })
+    }
+
+    /// This emitter, writing one number of `kind` (little-endian, as the
+    /// plan chose) in place of a newtype's own dtype.
+    fn scalar_as(self, kind: LeafKind) -> Emitter<'a, O> {
+        Emitter {
+            out: self.out,
+            // Invariant: `kind` is a number kind, which has a static dtype.
+            dtype: kind.static_dtype().expect("a number kind"),
+            dims: &[],
+            shaped: None,
+            kind,
+        }
     }
 
     fn write_str_chars(self, chars: impl Iterator<Item = char>, found: &str) -> Result<()> {
@@ -218,6 +231,22 @@ impl<'a, O: Output> ser::Serializer for Emitter<'a, O> {
                     }
                     _ => Err(self.mismatch("f16")),
                 };
+            }
+        }
+        if name == BF16_NEWTYPE {
+            if let Dtype::BFloat16 = self.leaf("bf16")? {
+                // The bits, little-endian, as ml_dtypes stores them.
+                return value.serialize(self.scalar_as(LeafKind::U16(ByteOrder::Little)));
+            }
+        }
+        if let Some((is_datetime, unit)) = crate::datetime::parse_newtype(name) {
+            let fits = match self.leaf("a datetime64 or timedelta64")? {
+                Dtype::DateTime(u, _) => is_datetime && u == unit,
+                Dtype::TimeDelta(u, _) => !is_datetime && u == unit,
+                _ => false,
+            };
+            if fits {
+                return value.serialize(self.scalar_as(LeafKind::I64(ByteOrder::Little)));
             }
         }
         if name == COMPLEX_NEWTYPE {

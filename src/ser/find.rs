@@ -7,8 +7,7 @@ use super::exact_len;
 use super::layout::Layout;
 use super::plan::scalar_dtypes;
 use super::probe::{probe_axis_traits, probe_misses, ProbeMiss, ShapeProbe};
-use crate::complex::COMPLEX_NEWTYPE;
-use crate::dtype::{ByteOrder, Dtype, LeafKind, F16_NEWTYPE};
+use crate::dtype::{ByteOrder, Dtype, LeafKind};
 use crate::header::Preamble;
 
 /// Most axes [`ShapeFinder`] handles; deeper arrays are planned in full.

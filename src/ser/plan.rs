@@ -9,7 +9,7 @@ use super::at_index;
 use super::capture::{capture, Captured};
 use super::probe::ShapeProbe;
 use crate::complex::COMPLEX_NEWTYPE;
-use crate::dtype::{ByteOrder, Dtype, LeafKind, Record, F16_NEWTYPE};
+use crate::dtype::{ByteOrder, Dtype, LeafKind, Record, BF16_NEWTYPE, F16_NEWTYPE};
 use crate::error::{index_repr, shape_repr, Error, ErrorKind, Result};
 
 /// The element type inferred so far.
@@ -318,6 +318,17 @@ impl<'t> ser::Serializer for Planner<'t> {
     ) -> Result<Plan, PlanError> {
         if name == F16_NEWTYPE {
             return Ok(Plan::scalar(Dtype::F16(ByteOrder::Little)));
+        }
+        if name == BF16_NEWTYPE {
+            return Ok(Plan::scalar(Dtype::BFloat16));
+        }
+        if let Some((is_datetime, unit)) = crate::datetime::parse_newtype(name) {
+            let unit = unit.to_string();
+            return Ok(Plan::scalar(if is_datetime {
+                Dtype::DateTime(unit, ByteOrder::Little)
+            } else {
+                Dtype::TimeDelta(unit, ByteOrder::Little)
+            }));
         }
         if name == COMPLEX_NEWTYPE {
             let p = plan_value(value, None)?;

@@ -4,8 +4,7 @@
 use serde::ser::{self, Serialize};
 
 use super::plan::scalar_dtypes;
-use crate::complex::COMPLEX_NEWTYPE;
-use crate::dtype::{ByteOrder, Dtype, LeafKind, F16_NEWTYPE};
+use crate::dtype::{ByteOrder, Dtype, LeafKind};
 
 /// Asks a value whether it is an array of shape `dims` (one number when
 /// empty) of plain numbers of one kind, and which kind. Cheaper than a
@@ -89,9 +88,9 @@ macro_rules! probe_misses {
             name: &'static str,
             value: &T,
         ) -> Result<LeafKind, Self::Error> {
-            // f16 and complex are newtypes the planner treats specially;
-            // other newtypes are what they wrap.
-            if name == F16_NEWTYPE || name == COMPLEX_NEWTYPE {
+            // f16, bf16, complex and the datetimes are newtypes the planner
+            // treats specially; other newtypes are what they wrap.
+            if crate::dtype::special_newtype(name) {
                 return Err($miss);
             }
             value.serialize(self)

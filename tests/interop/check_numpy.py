@@ -21,6 +21,7 @@ import sys
 import warnings
 
 import numpy as np
+from numpy.lib import _format_impl as npformat_impl
 
 
 def element(x, dt, f16):
@@ -35,6 +36,10 @@ def element(x, dt, f16):
         return bytes(x)
     if dt.kind == "f" and dt.itemsize == 2 and f16:
         return np.array(x, dtype="<u2").view("<f2")[()]
+    if dt.kind in "Mm":
+        # The i64 count (NaT is i64::MIN); NumPy turns no integer into a
+        # generic-unit datetime, so go through the bits.
+        return np.array(x, dtype="<i8").view(dt)[()]
     if dt.kind == "c" and isinstance(x, list):
         return complex(x[0], x[1])
     return x
@@ -46,9 +51,30 @@ def nested(x, dt, ndim, f16):
     return [nested(e, dt, ndim - 1, f16) for e in x]
 
 
+def check_bf16(path, raw, side):
+    """bfloat16 (NAME contains bf16): np.save of an ml_dtypes bfloat16 array
+    writes descr '<V2' and the raw bits, little-endian; np.load gives |V2,
+    which `.view(ml_dtypes.bfloat16)` turns back (here: `.view('<u2')`, the
+    bits, so ml_dtypes is not needed)."""
+    a = np.load(io.BytesIO(raw), allow_pickle=False)
+    expected_bits = np.array(side["value"], dtype="<u2")
+    head = io.BytesIO()
+    npformat_impl._write_array_header(
+        head, {"descr": "<V2", "fortran_order": False, "shape": expected_bits.shape}, None)
+    if raw != head.getvalue() + expected_bits.tobytes():
+        return "not the bytes np.save writes for this ml_dtypes bfloat16 array"
+    if a.dtype != np.dtype("V2") or a.shape != expected_bits.shape:
+        return f"loaded as {a.dtype} {a.shape}"
+    if not np.array_equal(a.view("<u2"), expected_bits):
+        return "bits differ"
+    return None
+
+
 def check(path):
     raw = path.read_bytes()
     side = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    if "bf16" in path.name:
+        return check_bf16(path, raw, side)
     # Format 2.0 headers exceed NumPy's default 10,000-character limit by design.
     a = np.load(io.BytesIO(raw), allow_pickle=False, max_header_size=1 << 20)
     out = io.BytesIO()
