@@ -597,6 +597,19 @@ fn run(kind: Kind, label: &str) {
         tally.value_ok,
         tally.value_err
     );
+    report(label, "npy", &fx, inputs.len(), &failures);
+}
+
+/// Saves every failing input to `target/mutation-failures/<label>-<n>.<ext>`
+/// and panics naming the first 20 (fixture, mutation, problems, start of the
+/// input); returns when nothing failed.
+fn report(
+    label: &str,
+    ext: &str,
+    fx: &[Fixture],
+    total: usize,
+    failures: &[(&Input, Vec<String>)],
+) {
     if failures.is_empty() {
         return;
     }
@@ -604,7 +617,7 @@ fn run(kind: Kind, label: &str) {
     let _ = std::fs::create_dir_all(&dir);
     let mut report = String::new();
     for (n, (input, problems)) in failures.iter().enumerate() {
-        let file = dir.join(format!("{label}-{n}.npy"));
+        let file = dir.join(format!("{label}-{n}.{ext}"));
         let _ = std::fs::write(&file, &input.bytes);
         if n < 20 {
             let shown = &input.bytes[..input.bytes.len().min(160)];
@@ -620,9 +633,8 @@ fn run(kind: Kind, label: &str) {
         }
     }
     panic!(
-        "{label}: {} of {} inputs failed:{report}",
-        failures.len(),
-        inputs.len()
+        "{label}: {} of {total} inputs failed:{report}",
+        failures.len()
     );
 }
 
@@ -716,6 +728,42 @@ mod npz_mutation {
         what: String,
     }
 
+    /// The fields of each zip record worth lying about: (offset, width,
+    /// what).
+    const LOCAL_FIELDS: &[(usize, usize, &str)] = &[
+        (14, 4, "local CRC"),
+        (18, 4, "local csize"),
+        (22, 4, "local usize"),
+        (26, 2, "local name length"),
+        (28, 2, "local extra length"),
+    ];
+    const CENTRAL_FIELDS: &[(usize, usize, &str)] = &[
+        (8, 2, "flags"),
+        (10, 2, "method"),
+        (16, 4, "CRC"),
+        (20, 4, "csize"),
+        (24, 4, "usize"),
+        (28, 2, "name length"),
+        (30, 2, "extra length"),
+        (32, 2, "comment length"),
+        (42, 4, "local header offset"),
+    ];
+    const END_FIELDS: &[(usize, usize, &str)] = &[
+        (8, 2, "entries on this disk"),
+        (10, 2, "entries"),
+        (12, 4, "directory size"),
+        (16, 4, "directory offset"),
+        (20, 2, "comment length"),
+    ];
+    const END64_FIELDS: &[(usize, usize, &str)] = &[
+        (4, 8, "zip64 record size"),
+        (24, 8, "zip64 entries on this disk"),
+        (32, 8, "zip64 entries"),
+        (40, 8, "zip64 directory size"),
+        (48, 8, "zip64 directory offset"),
+    ];
+    const LOCATOR64_FIELDS: &[(usize, usize, &str)] = &[(8, 8, "zip64 record offset")];
+
     /// The zip records found by their signatures, without trusting them:
     /// (start, length clamped to the archive), and the size, offset, count
     /// and length fields in them.
@@ -735,40 +783,18 @@ mod npz_mutation {
             if b[p] != b'P' || b[p + 1] != b'K' {
                 continue;
             }
-            let len = match (b[p + 2], b[p + 3]) {
+            let (len, table) = match (b[p + 2], b[p + 3]) {
                 (3, 4) => {
                     let (n, m) = (le16(b, p + 26), le16(b, p + 28));
-                    for (off, w, what) in [
-                        (14, 4, "local CRC"),
-                        (18, 4, "local csize"),
-                        (22, 4, "local usize"),
-                        (26, 2, "local name length"),
-                        (28, 2, "local extra length"),
-                    ] {
-                        field(p + off, w, what, p);
-                    }
                     // The zip64 extra NumPy puts first: usize, csize.
                     if le16(b, p + 30 + n) == 1 {
                         field(p + 30 + n + 4, 8, "local zip64 usize", p);
                         field(p + 30 + n + 12, 8, "local zip64 csize", p);
                     }
-                    30 + n + m
+                    (30 + n + m, LOCAL_FIELDS)
                 }
                 (1, 2) => {
                     let (n, m, k) = (le16(b, p + 28), le16(b, p + 30), le16(b, p + 32));
-                    for (off, w, what) in [
-                        (8, 2, "flags"),
-                        (10, 2, "method"),
-                        (16, 4, "CRC"),
-                        (20, 4, "csize"),
-                        (24, 4, "usize"),
-                        (28, 2, "name length"),
-                        (30, 2, "extra length"),
-                        (32, 2, "comment length"),
-                        (42, 4, "local header offset"),
-                    ] {
-                        field(p + off, w, what, p);
-                    }
                     if le16(b, p + 46 + n) == 1 {
                         let size = le16(b, p + 46 + n + 2);
                         for (i, at) in (p + 46 + n + 4..p + 46 + n + 4 + size)
@@ -778,39 +804,17 @@ mod npz_mutation {
                             field(at, 8, &format!("zip64 extra value {i}"), p);
                         }
                     }
-                    46 + n + m + k
+                    (46 + n + m + k, CENTRAL_FIELDS)
                 }
-                (5, 6) => {
-                    for (off, w, what) in [
-                        (8, 2, "entries on this disk"),
-                        (10, 2, "entries"),
-                        (12, 4, "directory size"),
-                        (16, 4, "directory offset"),
-                        (20, 2, "comment length"),
-                    ] {
-                        field(p + off, w, what, p);
-                    }
-                    22
-                }
-                (6, 6) => {
-                    for (off, w, what) in [
-                        (4, 8, "zip64 record size"),
-                        (24, 8, "zip64 entries on this disk"),
-                        (32, 8, "zip64 entries"),
-                        (40, 8, "zip64 directory size"),
-                        (48, 8, "zip64 directory offset"),
-                    ] {
-                        field(p + off, w, what, p);
-                    }
-                    56
-                }
-                (6, 7) => {
-                    field(p + 8, 8, "zip64 record offset", p);
-                    20
-                }
-                (7, 8) => 24,
+                (5, 6) => (22, END_FIELDS),
+                (6, 6) => (56, END64_FIELDS),
+                (6, 7) => (20, LOCATOR64_FIELDS),
+                (7, 8) => (24, &[][..]),
                 _ => continue,
             };
+            for &(off, w, what) in table {
+                field(p + off, w, what, p);
+            }
             recs.push((p, len.min(b.len() - p)));
         }
         (recs, fields)
@@ -1039,31 +1043,7 @@ mod npz_mutation {
             tally.refused,
             tally.members_ok
         );
-        if failures.is_empty() {
-            return;
-        }
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/mutation-failures");
-        let _ = std::fs::create_dir_all(&dir);
-        let mut report = String::new();
-        for (n, (input, problems)) in failures.iter().enumerate() {
-            let file = dir.join(format!("{label}-{n}.npz"));
-            let _ = std::fs::write(&file, &input.bytes);
-            if n < 20 {
-                report.push_str(&format!(
-                    "\n{} / {} ({} bytes, saved as {}):\n  {}\n",
-                    fx[input.fixture].name,
-                    input.what,
-                    input.bytes.len(),
-                    file.display(),
-                    problems.join("\n  "),
-                ));
-            }
-        }
-        panic!(
-            "{label}: {} of {} inputs failed:{report}",
-            failures.len(),
-            inputs.len()
-        );
+        report(label, "npz", &fx, inputs.len(), &failures);
     }
 
     #[test]
