@@ -963,20 +963,68 @@ fn bench_npz(reps: usize) {
     let cr = median(reps.min(5), || {
         npz::from_slice::<Three>(&compressed).unwrap()
     });
-    let mb = (64 * MIB) as f64 / 1e6;
-    println!(
-        "{:<52} {:>10.3} ms   {:>6.0} MB/s ({:.1}% of the raw size)",
+    // Throughput in MB/s of array data, and the archive's size for writes.
+    let mbs = |what: &str, t: Duration, size: Option<usize>| {
+        let mb = (64 * MIB) as f64 / 1e6;
+        let ratio = size.map_or(String::new(), |n| {
+            format!(
+                " ({:.1}% of the raw size)",
+                100.0 * n as f64 / (64 * MIB) as f64
+            )
+        });
+        println!(
+            "{what:<52} {:>10.3} ms   {:>6.0} MB/s{ratio}",
+            t.as_secs_f64() * 1e3,
+            mb / t.as_secs_f64()
+        );
+    };
+    mbs(
         "npz::to_vec_compressed, 3 members",
-        cw.as_secs_f64() * 1e3,
-        mb / cw.as_secs_f64(),
-        100.0 * compressed.len() as f64 / (64 * MIB) as f64
+        cw,
+        Some(compressed.len()),
     );
+    mbs("npz::from_slice compressed, 3 members", cr, None);
+
+    // ndarray-npy's compressed NpzWriter (zip 2 with flate2 over miniz_oxide)
+    // on the same three arrays, paired with ours: ratios < 1 mean ours is
+    // faster. Each side writes into a fresh in-memory buffer.
+    let arrays = [
+        Array1::from(three.a.clone()),
+        Array1::from(three.b.clone()),
+        Array1::from(three.c.clone()),
+    ];
+    let ndnpy_w = || {
+        let mut npz = ndarray_npy::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+        for (name, a) in ["a", "b", "c"].iter().zip(&arrays) {
+            npz.add_array(*name, a).unwrap();
+        }
+        npz.finish().unwrap().into_inner()
+    };
+    let ndnpy_bytes = ndnpy_w();
+    let ndnpy_r = || {
+        let mut npz = ndarray_npy::NpzReader::new(std::io::Cursor::new(&ndnpy_bytes)).unwrap();
+        ["a", "b", "c"].map(|name| npz.by_name::<_, ndarray::Ix1>(name).unwrap() as Array1<f32>)
+    };
+    let nw = median(reps.min(5), ndnpy_w);
+    let nr = median(reps.min(5), ndnpy_r);
+    mbs(
+        "ndarray-npy NpzWriter::new_compressed, 3 arrays",
+        nw,
+        Some(ndnpy_bytes.len()),
+    );
+    mbs("ndarray-npy NpzReader::by_name, 3 arrays", nr, None);
+    let vs_w = paired(reps.min(5), ndnpy_w, || {
+        npz::to_vec_compressed(&three).unwrap()
+    });
+    let vs_r = paired(reps.min(5), ndnpy_r, || {
+        npz::from_slice::<Three>(&compressed).unwrap()
+    });
     println!(
-        "{:<52} {:>10.3} ms   {:>6.0} MB/s",
-        "npz::from_slice compressed, 3 members",
-        cr.as_secs_f64() * 1e3,
-        mb / cr.as_secs_f64()
+        "  compressed, ours / ndarray-npy's (paired, {} runs): write {vs_w:.2}x, read {vs_r:.2}x",
+        reps.min(5)
     );
+    println!("  NumPy on the same arrays: python3 benches/npz_numpy.py");
+
     println!("targets (issue #14), paired ratios over {reps} runs:");
     for (what, got, limit) in [
         ("stored write / 3x to_vec", tgt_w, 1.15),

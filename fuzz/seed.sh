@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Seeds fuzz/corpus/<target>/ from the NumPy fixtures (tests/fixtures/npy/*.npy),
-# plus a few inputs that reach corners no fixture covers. Corpus directories
+# plus a few inputs that reach corners no fixture covers; corpus/npz/ from the
+# archive fixtures (tests/fixtures/npz/*.npz: numpy, zipfile, Info-ZIP). Corpus directories
 # are gitignored; re-run this script to recreate them. Idempotent: files are
 # named by content hash, as libFuzzer names its own.
 set -euo pipefail
@@ -48,3 +49,11 @@ for t in header value roundtrip; do
     done
     echo "corpus/$t: $(ls "corpus/$t" | wc -l) files"
 done
+
+# Archives: NumPy's stored and compressed ones, zipfile's non-seekable output,
+# Info-ZIP's (zip64, pipe, deflate), raw and directory members, duplicates.
+mkdir -p corpus/npz
+for f in ../tests/fixtures/npz/*.npz; do
+    put npz "$f"
+done
+echo "corpus/npz: $(ls corpus/npz | wc -l) files"

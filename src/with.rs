@@ -229,6 +229,55 @@ impl Serializer for OptionProbe {
     }
 }
 
+/// The `Deserializer` methods of a deserializer that only passes on what was
+/// asked: each becomes its [`Request`], handed to `self.$via(request,
+/// visitor)`. `deserialize_option` and `deserialize_ignored_any` are left to
+/// the caller, which each treats in its own way. Shared by the `with` helper
+/// (a blob in a host format) and `npz` (a member of an archive).
+macro_rules! by_request {
+    ($via:ident) => {
+        $crate::with::by_request! { @$via
+            deserialize_any() => Any;
+            deserialize_bool() => Bool;
+            deserialize_i8() => I8;
+            deserialize_i16() => I16;
+            deserialize_i32() => I32;
+            deserialize_i64() => I64;
+            deserialize_u8() => U8;
+            deserialize_u16() => U16;
+            deserialize_u32() => U32;
+            deserialize_u64() => U64;
+            deserialize_f32() => F32;
+            deserialize_f64() => F64;
+            deserialize_char() => Char;
+            deserialize_str() => Str;
+            deserialize_string() => String;
+            deserialize_bytes() => Bytes;
+            deserialize_byte_buf() => ByteBuf;
+            deserialize_unit() => Unit;
+            deserialize_unit_struct(name: &'static str) => UnitStruct(name);
+            deserialize_newtype_struct(name: &'static str) => NewtypeStruct(name);
+            deserialize_seq() => Seq;
+            deserialize_tuple(len: usize) => Tuple(len);
+            deserialize_tuple_struct(name: &'static str, len: usize) => TupleStruct(name, len);
+            deserialize_map() => Map;
+            deserialize_struct(name: &'static str, fields: &'static [&'static str]) => Struct(name, fields);
+            deserialize_enum(name: &'static str, variants: &'static [&'static str]) => Enum(name, variants);
+            deserialize_identifier() => Identifier;
+        }
+    };
+    (@$via:ident $($method:ident($($arg:ident: $ty:ty),*) => $req:ident$(($($val:ident),*))?;)*) => {$(
+        fn $method<V: serde::de::Visitor<'de>>(
+            self,
+            $($arg: $ty,)*
+            visitor: V,
+        ) -> core::result::Result<V::Value, Self::Error> {
+            self.$via($crate::with::Request::$req$(($($val),*))?, visitor)
+        }
+    )*};
+}
+pub(crate) use by_request;
+
 /// What the field's type asked of its deserializer, replayed on the `.npy` blob.
 #[derive(Clone, Copy)]
 pub(crate) enum Request {
@@ -333,12 +382,11 @@ impl Request {
 /// else is read as a bytes value and decoded as `.npy`.
 struct BlobDeserializer<D>(D);
 
-macro_rules! via_blob {
-    ($($method:ident($($arg:ident: $ty:ty),*) => $req:expr;)*) => {$(
-        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
-            self.0.deserialize_bytes(BlobVisitor { request: $req, visitor })
-        }
-    )*};
+impl<'de, D: Deserializer<'de>> BlobDeserializer<D> {
+    /// Reads the host format's bytes value and replays `request` on it.
+    fn via_blob<V: Visitor<'de>>(self, request: Request, visitor: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_bytes(BlobVisitor { request, visitor })
+    }
 }
 
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for BlobDeserializer<D> {
@@ -348,36 +396,11 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for BlobDeserializer<D> {
         self.0.deserialize_option(OptionVisitor(visitor))
     }
 
-    via_blob! {
-        deserialize_any() => Request::Any;
-        deserialize_bool() => Request::Bool;
-        deserialize_i8() => Request::I8;
-        deserialize_i16() => Request::I16;
-        deserialize_i32() => Request::I32;
-        deserialize_i64() => Request::I64;
-        deserialize_u8() => Request::U8;
-        deserialize_u16() => Request::U16;
-        deserialize_u32() => Request::U32;
-        deserialize_u64() => Request::U64;
-        deserialize_f32() => Request::F32;
-        deserialize_f64() => Request::F64;
-        deserialize_char() => Request::Char;
-        deserialize_str() => Request::Str;
-        deserialize_string() => Request::String;
-        deserialize_bytes() => Request::Bytes;
-        deserialize_byte_buf() => Request::ByteBuf;
-        deserialize_unit() => Request::Unit;
-        deserialize_unit_struct(name: &'static str) => Request::UnitStruct(name);
-        deserialize_newtype_struct(name: &'static str) => Request::NewtypeStruct(name);
-        deserialize_seq() => Request::Seq;
-        deserialize_tuple(len: usize) => Request::Tuple(len);
-        deserialize_tuple_struct(name: &'static str, len: usize) => Request::TupleStruct(name, len);
-        deserialize_map() => Request::Map;
-        deserialize_struct(name: &'static str, fields: &'static [&'static str]) => Request::Struct(name, fields);
-        deserialize_enum(name: &'static str, variants: &'static [&'static str]) => Request::Enum(name, variants);
-        deserialize_identifier() => Request::Identifier;
-        deserialize_ignored_any() => Request::IgnoredAny;
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.via_blob(Request::IgnoredAny, visitor)
     }
+
+    by_request!(via_blob);
 }
 
 struct OptionVisitor<V>(V);

@@ -22,6 +22,11 @@
 //!   ~630 B plus its key `String`; 1024 covers both with room to spare. The
 //!   measured ratio is printed by `property_over_fixtures_and_mutations`.
 //!
+//! * `.npz` archives (feature `npz`): a directory's claimed sizes, counts and
+//!   offsets cost at most `MAX_FIXED`; a compressed member at most what its
+//!   compressed bytes can inflate to (1032:1) and never more than
+//!   `npz::ReadOptions::max_inflated`.
+//!
 //! The tests for the bugs this file found (lying block sizes, zero-size axes,
 //! deep subarrays, header-length claims) now pass and guard against regressions.
 
@@ -920,4 +925,178 @@ fn many_axes_child() {
     eprintln!("{n} axes: from_slice::<Value>: {r:?}");
     let r = serde_npy::from_slice::<Vec<u8>>(&bytes).map(drop);
     eprintln!("{n} axes: from_slice::<Vec<u8>>: {r:?}");
+}
+
+// ---------------------------------------------------------------------------
+// Archives (`serde_npy::npz`): what a hostile archive's directory claims
+// (sizes, counts, offsets) costs no memory; what it really holds costs at most
+// the read options' limits.
+
+#[cfg(feature = "npz")]
+mod npz_bounds {
+    use super::*;
+    use serde_npy::npz::{self, Archive, ReadOptions as NpzOptions, Reader};
+    use std::collections::BTreeMap;
+    use std::io::Cursor;
+
+    /// What one compressed input byte may justify: deflate expands at most
+    /// 1032:1, and the reader refuses a member claiming more.
+    const INFLATE_RATIO: usize = 1032;
+
+    /// Offsets of the central directory entries (`PK\x01\x02`).
+    fn central(bytes: &[u8]) -> Vec<usize> {
+        (0..bytes.len().saturating_sub(3))
+            .filter(|&i| &bytes[i..i + 4] == b"PK\x01\x02")
+            .collect()
+    }
+
+    fn end_record(bytes: &[u8]) -> usize {
+        (0..bytes.len() - 3)
+            .rev()
+            .find(|&i| &bytes[i..i + 4] == b"PK\x05\x06")
+            .expect("an end record")
+    }
+
+    fn put32(bytes: &mut [u8], at: usize, v: u32) {
+        bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    }
+
+    /// Every way of reading an archive, each measured on its own: (what,
+    /// is_ok, peak).
+    fn npz_paths(bytes: &[u8], opts: &NpzOptions) -> Vec<(&'static str, bool, usize)> {
+        type Map = BTreeMap<String, Value>;
+        let mut out = Vec::new();
+        let mut add = |what, (ok, peak): (bool, usize)| out.push((what, ok, peak));
+        add(
+            "Archive::new",
+            measure(|| Archive::with_options(bytes, opts).is_ok()),
+        );
+        add(
+            "Archive::bytes (every member)",
+            measure(|| {
+                let Ok(a) = Archive::with_options(bytes, opts) else {
+                    return false;
+                };
+                let names: Vec<String> = a.names().map(String::from).collect();
+                names.iter().all(|n| a.bytes(n).is_ok())
+            }),
+        );
+        add(
+            "Reader::bytes (every member)",
+            measure(|| {
+                let Ok(mut r) = Reader::with_options(Cursor::new(bytes), opts) else {
+                    return false;
+                };
+                let names: Vec<String> = r.names().map(String::from).collect();
+                names.iter().all(|n| r.bytes(n).is_ok())
+            }),
+        );
+        add(
+            "npz::from_slice::<Map>",
+            measure(|| npz::from_slice_with::<Map>(bytes, opts).is_ok()),
+        );
+        add(
+            "npz::from_reader::<Map>",
+            measure(|| npz::from_reader_with::<_, Map>(Cursor::new(bytes), opts).is_ok()),
+        );
+        out
+    }
+
+    /// Every path that reads the members fails (opening the directory may
+    /// succeed: members are read lazily; a stored member's raw bytes are
+    /// fine when `raw_ok`), within `limit` bytes at its peak.
+    fn assert_refused_within(
+        name: &str,
+        bytes: &[u8],
+        opts: &NpzOptions,
+        limit: usize,
+        raw_ok: bool,
+    ) {
+        for (what, ok, peak) in npz_paths(bytes, opts) {
+            eprintln!("{name}: {what}: ok={ok} peak={peak} B (limit {limit})");
+            let may_pass = what == "Archive::new" || (raw_ok && what.ends_with("(every member)"));
+            assert!(!ok || may_pass, "{name}: {what} accepted it");
+            assert!(
+                peak <= limit,
+                "{name}: {what} allocated {peak} B (limit {limit})"
+            );
+        }
+    }
+
+    /// A small compressed member whose directory entry claims 2 GiB
+    /// uncompressed: refused before any buffer is sized by the claim (its
+    /// compressed bytes cannot inflate to that much).
+    #[test]
+    fn a_claimed_inflated_size_costs_nothing() {
+        let good = npz::to_vec_compressed(&(vec![7u8; 4000],)).unwrap();
+        for claim in [0x7FFF_FFFFu32, 0xFFFF_FFFE, 1 << 24] {
+            let mut bytes = good.clone();
+            for at in central(&bytes) {
+                put32(&mut bytes, at + 24, claim);
+            }
+            let limit = BASE + INFLATE_RATIO * bytes.len();
+            assert!(limit < claim as usize, "the claim must exceed the bound");
+            assert_refused_within(
+                &format!("usize {claim:#x}"),
+                &bytes,
+                &NpzOptions::new(),
+                limit,
+                false,
+            );
+        }
+    }
+
+    /// An end record counting 65535 entries, or a directory claiming the
+    /// whole address space, over a one-member archive: refused by the
+    /// archive's length, with no entry table sized by the count.
+    #[test]
+    fn claimed_counts_and_directory_sizes_cost_nothing() {
+        let good = npz::to_vec(&(vec![1.5f64; 8],)).unwrap();
+        let end = end_record(&good);
+        let cases: [(&str, usize, &[u8]); 4] = [
+            ("entries 0xFFFF", end + 8, &[0xFF, 0xFF, 0xFF, 0xFF]),
+            ("directory size 2^32-1", end + 12, &[0xFF; 4]),
+            ("directory offset 2^32-1", end + 16, &[0xFF; 4]),
+            ("directory offset 0", end + 16, &[0; 4]),
+        ];
+        for (name, at, value) in cases {
+            let mut bytes = good.clone();
+            bytes[at..at + value.len()].copy_from_slice(value);
+            assert_refused_within(name, &bytes, &NpzOptions::new(), MAX_FIXED, false);
+        }
+    }
+
+    /// A stored member whose `.npy` header claims 10^12 elements: the same
+    /// treatment as a lone `.npy` (no buffer sized by the claim).
+    #[test]
+    fn a_lying_member_header_costs_what_a_lying_npy_costs() {
+        let npy = npy("<f8", "(1000000000000,)", &[0; 8]);
+        let mut w = npz::Writer::new(Cursor::new(Vec::new())).unwrap();
+        w.add_bytes("x.npy", &npy).unwrap();
+        let bytes = w.finish().unwrap().into_inner();
+        assert_refused_within("shape 10^12", &bytes, &NpzOptions::new(), MAX_FIXED, true);
+    }
+
+    /// A real zip bomb in miniature: 16 MiB of zeros deflated to ~16 KiB,
+    /// read with `max_inflated` of 1 MiB. Refused before inflating, so the
+    /// peak stays under the limit rather than the member's size.
+    #[test]
+    fn max_inflated_bounds_what_a_bomb_costs() {
+        let bytes = npz::to_vec_compressed(&(vec![0u8; 16 * MIB],)).unwrap();
+        assert!(bytes.len() < 64 * KIB, "{} bytes", bytes.len());
+        let opts = NpzOptions::new().max_inflated(MIB as u64);
+        assert_refused_within("16 MiB of zeros", &bytes, &opts, MIB + BASE, false);
+        let err = npz::from_slice_with::<BTreeMap<String, Value>>(&bytes, &opts).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::SizeLimit { .. }), "{err}");
+        // Within the limit it reads, and costs about the member's size.
+        let opts = NpzOptions::new().max_inflated(32 * MIB as u64);
+        let (ok, peak) = measure(|| {
+            Archive::with_options(&bytes, &opts)
+                .unwrap()
+                .bytes("arr_0")
+                .is_ok()
+        });
+        assert!(ok);
+        assert!(peak <= 16 * MIB + 2 * BASE, "{peak} B for a 16 MiB member");
+    }
 }

@@ -597,6 +597,19 @@ fn run(kind: Kind, label: &str) {
         tally.value_ok,
         tally.value_err
     );
+    report(label, "npy", &fx, inputs.len(), &failures);
+}
+
+/// Saves every failing input to `target/mutation-failures/<label>-<n>.<ext>`
+/// and panics naming the first 20 (fixture, mutation, problems, start of the
+/// input); returns when nothing failed.
+fn report(
+    label: &str,
+    ext: &str,
+    fx: &[Fixture],
+    total: usize,
+    failures: &[(&Input, Vec<String>)],
+) {
     if failures.is_empty() {
         return;
     }
@@ -604,7 +617,7 @@ fn run(kind: Kind, label: &str) {
     let _ = std::fs::create_dir_all(&dir);
     let mut report = String::new();
     for (n, (input, problems)) in failures.iter().enumerate() {
-        let file = dir.join(format!("{label}-{n}.npy"));
+        let file = dir.join(format!("{label}-{n}.{ext}"));
         let _ = std::fs::write(&file, &input.bytes);
         if n < 20 {
             let shown = &input.bytes[..input.bytes.len().min(160)];
@@ -620,9 +633,8 @@ fn run(kind: Kind, label: &str) {
         }
     }
     panic!(
-        "{label}: {} of {} inputs failed:{report}",
-        failures.len(),
-        inputs.len()
+        "{label}: {} of {total} inputs failed:{report}",
+        failures.len()
     );
 }
 
@@ -663,4 +675,389 @@ fn mutations_are_deterministic() {
         .iter()
         .zip(&b)
         .all(|(x, y)| x.bytes == y.bytes && x.what == y.what));
+}
+
+// ---------------------------------------------------------------------------
+// Archives (.npz)
+//
+// Every archive fixture in `tests/fixtures/npz/` (NumPy's stored and
+// compressed archives, zipfile's non-seekable output, Info-ZIP's) is mutated
+// where the zip container lives: one bit of every byte (a sample in large
+// archives) of every local header, directory entry, end record, zip64 record
+// and data descriptor, plus sampled data bytes; truncation at every record
+// boundary and sampled offsets; and each size, offset, count and length field
+// set to lying values (0, 1, the archive's length ± 1, 2^31 − 1, 2^32 − 1,
+// u64::MAX in zip64 fields). Every input goes through `Archive` (member by
+// member: bytes, `serde_json::Value`, `ArrayView<f64>`), `Reader` and the
+// whole-archive `from_slice` / `from_reader` into a map: no panic, the two
+// readers agree, borrowed bytes lie inside the input, and every error is
+// one of the crate's own kinds with a bounded message.
+
+#[cfg(feature = "npz")]
+mod npz_mutation {
+    use super::*;
+    use serde_npy::npz::{self, Archive, Reader};
+    use serde_npy::ErrorKind;
+    use std::collections::BTreeMap;
+
+    fn fixtures() -> Vec<Fixture> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/npz");
+        let mut out: Vec<Fixture> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.expect("dir entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "npz"))
+            .map(|p| Fixture {
+                name: p.file_name().unwrap().to_string_lossy().into_owned(),
+                bytes: std::fs::read(&p).unwrap(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        assert!(out.len() >= 15, "npz fixtures missing: {}", out.len());
+        out
+    }
+
+    fn le16(b: &[u8], at: usize) -> usize {
+        b.get(at..at + 2)
+            .map_or(0, |s| usize::from(u16::from_le_bytes([s[0], s[1]])))
+    }
+
+    /// A field of a zip record: where it is and how wide (2, 4 or 8 bytes).
+    struct Field {
+        at: usize,
+        width: usize,
+        what: String,
+    }
+
+    /// The fields of each zip record worth lying about: (offset, width,
+    /// what).
+    const LOCAL_FIELDS: &[(usize, usize, &str)] = &[
+        (14, 4, "local CRC"),
+        (18, 4, "local csize"),
+        (22, 4, "local usize"),
+        (26, 2, "local name length"),
+        (28, 2, "local extra length"),
+    ];
+    const CENTRAL_FIELDS: &[(usize, usize, &str)] = &[
+        (8, 2, "flags"),
+        (10, 2, "method"),
+        (16, 4, "CRC"),
+        (20, 4, "csize"),
+        (24, 4, "usize"),
+        (28, 2, "name length"),
+        (30, 2, "extra length"),
+        (32, 2, "comment length"),
+        (42, 4, "local header offset"),
+    ];
+    const END_FIELDS: &[(usize, usize, &str)] = &[
+        (8, 2, "entries on this disk"),
+        (10, 2, "entries"),
+        (12, 4, "directory size"),
+        (16, 4, "directory offset"),
+        (20, 2, "comment length"),
+    ];
+    const END64_FIELDS: &[(usize, usize, &str)] = &[
+        (4, 8, "zip64 record size"),
+        (24, 8, "zip64 entries on this disk"),
+        (32, 8, "zip64 entries"),
+        (40, 8, "zip64 directory size"),
+        (48, 8, "zip64 directory offset"),
+    ];
+    const LOCATOR64_FIELDS: &[(usize, usize, &str)] = &[(8, 8, "zip64 record offset")];
+
+    /// The zip records found by their signatures, without trusting them:
+    /// (start, length clamped to the archive), and the size, offset, count
+    /// and length fields in them.
+    fn records(b: &[u8]) -> (Vec<(usize, usize)>, Vec<Field>) {
+        let mut recs = Vec::new();
+        let mut fields = Vec::new();
+        let mut field = |at: usize, width: usize, what: &str, p: usize| {
+            if at + width <= b.len() {
+                fields.push(Field {
+                    at,
+                    width,
+                    what: format!("{what} of the record at {p}"),
+                });
+            }
+        };
+        for p in 0..b.len().saturating_sub(3) {
+            if b[p] != b'P' || b[p + 1] != b'K' {
+                continue;
+            }
+            let (len, table) = match (b[p + 2], b[p + 3]) {
+                (3, 4) => {
+                    let (n, m) = (le16(b, p + 26), le16(b, p + 28));
+                    // The zip64 extra NumPy puts first: usize, csize.
+                    if le16(b, p + 30 + n) == 1 {
+                        field(p + 30 + n + 4, 8, "local zip64 usize", p);
+                        field(p + 30 + n + 12, 8, "local zip64 csize", p);
+                    }
+                    (30 + n + m, LOCAL_FIELDS)
+                }
+                (1, 2) => {
+                    let (n, m, k) = (le16(b, p + 28), le16(b, p + 30), le16(b, p + 32));
+                    if le16(b, p + 46 + n) == 1 {
+                        let size = le16(b, p + 46 + n + 2);
+                        for (i, at) in (p + 46 + n + 4..p + 46 + n + 4 + size)
+                            .step_by(8)
+                            .enumerate()
+                        {
+                            field(at, 8, &format!("zip64 extra value {i}"), p);
+                        }
+                    }
+                    (46 + n + m + k, CENTRAL_FIELDS)
+                }
+                (5, 6) => (22, END_FIELDS),
+                (6, 6) => (56, END64_FIELDS),
+                (6, 7) => (20, LOCATOR64_FIELDS),
+                (7, 8) => (24, &[][..]),
+                _ => continue,
+            };
+            for &(off, w, what) in table {
+                field(p + off, w, what, p);
+            }
+            recs.push((p, len.min(b.len() - p)));
+        }
+        (recs, fields)
+    }
+
+    #[derive(Clone, Copy, PartialEq)]
+    enum NpzKind {
+        BitFlips,
+        Truncations,
+        Fields,
+    }
+
+    fn mutations(fx: &[Fixture], kind: NpzKind) -> Vec<Input> {
+        let mut rng = Rng(0x5EED_2000 + kind as u64);
+        let mut out = Vec::new();
+        for (i, f) in fx.iter().enumerate() {
+            let b = &f.bytes;
+            let (recs, fields) = records(b);
+            let mut push = |what: String, bytes: Vec<u8>| {
+                out.push(Input {
+                    fixture: i,
+                    what,
+                    bytes,
+                })
+            };
+            match kind {
+                NpzKind::BitFlips => {
+                    let mut at: Vec<usize> = recs.iter().flat_map(|&(p, n)| p..p + n).collect();
+                    if at.len() > 600 {
+                        // Large archives (70 members): a seeded sample.
+                        at = (0..600).map(|_| at[rng.below(at.len())]).collect();
+                    }
+                    at.extend((0..24).map(|_| rng.below(b.len())));
+                    for at in at {
+                        let bit = rng.below(8);
+                        let mut m = b.clone();
+                        m[at] ^= 1 << bit;
+                        push(format!("flip bit {bit} of byte {at}"), m);
+                    }
+                }
+                NpzKind::Truncations => {
+                    let mut at: Vec<usize> = recs.iter().flat_map(|&(p, n)| [p, p + n]).collect();
+                    at.extend((0..24).map(|_| rng.below(b.len())));
+                    at.extend([0, 1, 3, 4, 21, 22, b.len().saturating_sub(1)]);
+                    at.sort_unstable();
+                    at.dedup();
+                    for at in at.into_iter().filter(|&a| a < b.len()) {
+                        push(format!("cut at {at}"), b[..at].to_vec());
+                    }
+                }
+                NpzKind::Fields => {
+                    let len = b.len() as u64;
+                    // Large archives (70 members): a seeded sample of fields,
+                    // to keep the test fast in debug builds.
+                    let fields: Vec<&Field> = if fields.len() > 80 {
+                        (0..80).map(|_| &fields[rng.below(fields.len())]).collect()
+                    } else {
+                        fields.iter().collect()
+                    };
+                    for f in fields {
+                        let values: Vec<u64> = match f.width {
+                            2 => vec![0, 1, 0xFFFF],
+                            4 => vec![
+                                0,
+                                1,
+                                len - 1,
+                                len,
+                                len + 1,
+                                0x7FFF_FFFF,
+                                0xFFFF_FFFE,
+                                0xFFFF_FFFF,
+                            ],
+                            _ => vec![0, len, len + 1, 1 << 40, u64::MAX],
+                        };
+                        for v in values {
+                            let mut m = b.clone();
+                            m[f.at..f.at + f.width].copy_from_slice(&v.to_le_bytes()[..f.width]);
+                            push(format!("{} = {v:#x}", f.what), m);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[derive(Default)]
+    struct NpzTally {
+        inputs: usize,
+        opened: usize,
+        refused: usize,
+        members_ok: usize,
+    }
+
+    /// An error is sane when its message is bounded (no echo of a huge
+    /// input) and it is not an I/O error: the archive is in memory, so every
+    /// short read is the archive's fault and must be said as such.
+    fn sane(e: &serde_npy::Error) -> Result<(), String> {
+        let msg = e.to_string();
+        if msg.is_empty() || msg.len() > 4096 {
+            return Err(format!("error message of {} bytes: {msg:.200}", msg.len()));
+        }
+        match e.kind() {
+            ErrorKind::Io(_) => Err(format!("an I/O error from an in-memory archive: {msg}")),
+            _ => Ok(()),
+        }
+    }
+
+    fn check(input: &[u8], tally: &mut NpzTally) -> Vec<String> {
+        let mut problems = Vec::new();
+        tally.inputs += 1;
+        let opts = npz::ReadOptions::new().max_inflated(1 << 26);
+        let mut opened = None;
+        guarded(&mut problems, "Archive::new", &mut || {
+            let a = Archive::with_options(input, &opts);
+            let r = Reader::with_options(Cursor::new(input), &opts);
+            if let Err(e) = &a {
+                sane(e)?;
+                if !matches!(e.kind(), ErrorKind::NotNpz { .. } | ErrorKind::Zip { .. }) {
+                    return Err(format!("directory error of another kind: {e}"));
+                }
+            }
+            if let Err(e) = &r {
+                sane(e)?;
+            }
+            if a.is_ok() != r.is_ok() {
+                return Err(format!(
+                    "Archive and Reader disagree: {:?} vs {:?}",
+                    a.as_ref().err().map(ToString::to_string),
+                    r.as_ref().err().map(ToString::to_string)
+                ));
+            }
+            opened = a
+                .ok()
+                .map(|a| a.names().map(String::from).collect::<Vec<_>>());
+            Ok(())
+        });
+        match &opened {
+            Some(_) => tally.opened += 1,
+            None => tally.refused += 1,
+        }
+        let mut members_ok = 0;
+        if let Some(names) = &opened {
+            guarded(&mut problems, "members", &mut || {
+                let a = Archive::with_options(input, &opts).map_err(|e| e.to_string())?;
+                let mut r =
+                    Reader::with_options(Cursor::new(input), &opts).map_err(|e| e.to_string())?;
+                for name in names {
+                    let sliced = a.bytes(name);
+                    let streamed = r.bytes(name);
+                    for e in [sliced.as_ref().err(), streamed.as_ref().err()]
+                        .into_iter()
+                        .flatten()
+                    {
+                        sane(e).map_err(|p| format!("member {name:?}: {p}"))?;
+                    }
+                    if sliced.as_deref().ok() != streamed.as_deref().ok() {
+                        return Err(format!("member {name:?}: Archive and Reader bytes differ"));
+                    }
+                    if let Ok(std::borrow::Cow::Borrowed(s)) = &sliced {
+                        let (p, q) = (s.as_ptr() as usize, input.as_ptr() as usize);
+                        if !s.is_empty() && (p < q || p + s.len() > q + input.len()) {
+                            return Err(format!("member {name:?} borrowed outside the input"));
+                        }
+                    }
+                    match a.get::<Value>(name) {
+                        Ok(_) => members_ok += 1,
+                        Err(e) => sane(&e).map_err(|p| format!("member {name:?}: {p}"))?,
+                    }
+                    if let Err(e) = a.get::<ArrayView<f64>>(name) {
+                        sane(&e).map_err(|p| format!("member {name:?} view: {p}"))?;
+                    }
+                }
+                Ok(())
+            });
+        }
+        tally.members_ok += members_ok;
+        guarded(&mut problems, "whole archive", &mut || {
+            type Map = BTreeMap<String, Value>;
+            let s = npz::from_slice_with::<Map>(input, &opts);
+            let r = npz::from_reader_with::<_, Map>(Cursor::new(input), &opts);
+            for e in [s.as_ref().err(), r.as_ref().err()].into_iter().flatten() {
+                sane(e)?;
+            }
+            if s.as_ref().ok() != r.as_ref().ok() {
+                return Err("from_slice and from_reader disagree".into());
+            }
+            Ok(())
+        });
+        problems
+    }
+
+    fn run(kind: NpzKind, label: &str) {
+        let fx = fixtures();
+        let started = Instant::now();
+        let inputs = mutations(&fx, kind);
+        let mut tally = NpzTally::default();
+        let trace = std::env::var_os("MUTATION_TRACE").is_some();
+        let mut failures = Vec::new();
+        for input in &inputs {
+            if trace {
+                eprintln!("{label}: {} / {}", fx[input.fixture].name, input.what);
+            }
+            let problems = check(&input.bytes, &mut tally);
+            if !problems.is_empty() {
+                failures.push((input, problems));
+            }
+        }
+        eprintln!(
+            "{label}: {} inputs from {} archives in {:.2?}: opened {}, refused {}, members decoded {}",
+            tally.inputs,
+            fx.len(),
+            started.elapsed(),
+            tally.opened,
+            tally.refused,
+            tally.members_ok
+        );
+        assert!(tally.inputs > 500, "{label}: only {} inputs", tally.inputs);
+        // Not vacuous: some mutants still open and decode, others are
+        // refused (a cut archive has lost its end record: none opens).
+        let opens = kind == NpzKind::Truncations || (tally.opened > 0 && tally.members_ok > 0);
+        assert!(
+            opens && tally.refused > 0,
+            "{label}: vacuous: opened {}, refused {}, members {}",
+            tally.opened,
+            tally.refused,
+            tally.members_ok
+        );
+        report(label, "npz", &fx, inputs.len(), &failures);
+    }
+
+    #[test]
+    fn npz_bit_flips() {
+        run(NpzKind::BitFlips, "npz_bit_flips");
+    }
+
+    #[test]
+    fn npz_truncations() {
+        run(NpzKind::Truncations, "npz_truncations");
+    }
+
+    #[test]
+    fn npz_lying_fields() {
+        run(NpzKind::Fields, "npz_lying_fields");
+    }
 }

@@ -28,17 +28,19 @@ fn files(p: &Path, out: &mut Vec<PathBuf>) {
 fn main() {
     let mut args = std::env::args().skip(1);
     let target = args.next().unwrap_or_else(|| {
-        eprintln!("usage: replay <header|value|roundtrip|all> FILE_OR_DIR...");
+        eprintln!("usage: replay <header|value|roundtrip|npz|all> FILE_OR_DIR...");
         std::process::exit(2)
     });
     let checks: Vec<fn(&[u8])> = match target.as_str() {
         "header" => vec![serde_npy_fuzz::check_header],
         "value" => vec![serde_npy_fuzz::check_value],
         "roundtrip" => vec![serde_npy_fuzz::check_roundtrip],
+        "npz" => vec![serde_npy_fuzz::check_npz],
         "all" => vec![
             serde_npy_fuzz::check_header,
             serde_npy_fuzz::check_value,
             serde_npy_fuzz::check_roundtrip,
+            serde_npy_fuzz::check_npz,
         ],
         other => panic!("unknown target {other}"),
     };

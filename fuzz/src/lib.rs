@@ -12,6 +12,10 @@
 //! * [`check_roundtrip`]: decode → encode → decode gives the same value, under
 //!   this crate's documented conversions (see [`equivalent`]), and writing what
 //!   was read back is a byte-exact fixpoint.
+//! * [`check_npz`]: arbitrary bytes as an `.npz` archive through `Archive`
+//!   (in memory) and `Reader` (streaming), member by member and whole: no
+//!   panic, the two agree, `.npy` members decode as their bytes do alone, and
+//!   borrows lie inside the input.
 
 use std::fmt;
 
@@ -540,4 +544,106 @@ fn roundtrip_view<T: Bits + Serialize + for<'de> Deserialize<'de>>(data: &[u8]) 
         again == bytes,
         "writing what was read back is not a fixpoint"
     );
+}
+
+// ---------------------------------------------------------------------------
+// Archives
+
+/// Whether `part` (any element type) lies inside `whole`: a borrow from the
+/// input, compared by address.
+fn within<T>(whole: &[u8], part: &[T]) -> bool {
+    let start = whole.as_ptr() as usize;
+    let p = part.as_ptr() as usize;
+    part.is_empty() || (p >= start && p + std::mem::size_of_val(part) <= start + whole.len())
+}
+
+/// Arbitrary bytes as an `.npz` archive, through the in-memory `Archive` and
+/// the streaming `Reader`, member by member and whole: no panic, the two
+/// agree on every name, every member's bytes and every decoded value, a
+/// `.npy` member decodes as `serde_npy::from_slice` decodes its bytes, and
+/// whatever is borrowed lies inside the input.
+pub fn check_npz(data: &[u8]) {
+    use serde_npy::npz::{self, Archive, Reader};
+    use std::collections::BTreeMap;
+    use std::io::Cursor;
+
+    // A small inflate budget keeps a zip bomb from slowing the fuzzer; the
+    // limit itself is part of what is checked (both sides must apply it).
+    let opts = npz::ReadOptions::new().max_inflated(1 << 24);
+    let archive = Archive::with_options(data, &opts);
+    let reader = Reader::with_options(Cursor::new(data), &opts);
+    let (archive, mut reader) = match (archive, reader) {
+        (Ok(a), Ok(r)) => (a, r),
+        (Err(_), Err(_)) => return,
+        (a, r) => panic!(
+            "Archive and Reader disagree on the directory: {:?} vs {:?}",
+            a.err(),
+            r.err()
+        ),
+    };
+    let names: Vec<String> = archive.names().map(String::from).collect();
+    assert_eq!(
+        names,
+        reader.names().map(String::from).collect::<Vec<_>>(),
+        "Archive and Reader list different names"
+    );
+    assert_eq!(archive.len(), names.len());
+    for name in &names {
+        let sliced = archive.bytes(name);
+        let streamed = reader.bytes(name);
+        assert_eq!(
+            sliced.as_deref().ok(),
+            streamed.as_deref().ok(),
+            "member {name:?}: Archive::bytes vs Reader::bytes: {:?} vs {:?}",
+            sliced.as_ref().err(),
+            streamed.as_ref().err()
+        );
+        if let Ok(std::borrow::Cow::Borrowed(b)) = &sliced {
+            assert!(
+                within(data, b),
+                "member {name:?} borrowed outside the input"
+            );
+        }
+        let value = archive.get::<serde_json::Value>(name);
+        let value_r = reader.get::<serde_json::Value>(name);
+        assert_eq!(
+            value.as_ref().ok(),
+            value_r.as_ref().ok(),
+            "member {name:?}: Archive::get vs Reader::get"
+        );
+        if let Ok(bytes) = &sliced {
+            if bytes.starts_with(b"\x93NUMPY") {
+                assert_eq!(
+                    value.as_ref().ok(),
+                    from_slice::<serde_json::Value>(bytes).as_ref().ok(),
+                    "member {name:?} decodes otherwise than its .npy bytes"
+                );
+            }
+        }
+        if let Ok(view) = archive.get::<ArrayView<f32>>(name) {
+            if view.is_borrowed() {
+                assert!(
+                    within(data, view.data()),
+                    "view of {name:?} outside the input"
+                );
+            }
+        }
+    }
+    type Members = BTreeMap<String, serde_json::Value>;
+    let whole = npz::from_slice_with::<Members>(data, &opts);
+    let whole_r = npz::from_reader_with::<_, Members>(Cursor::new(data), &opts);
+    assert_eq!(
+        whole.as_ref().ok(),
+        whole_r.as_ref().ok(),
+        "from_slice vs from_reader: {:?} vs {:?}",
+        whole.as_ref().err(),
+        whole_r.as_ref().err()
+    );
+    if let Ok(map) = &whole {
+        // A map sees each name once: the last member of that name.
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(map.keys().cloned().collect::<Vec<_>>(), unique);
+    }
 }

@@ -548,14 +548,6 @@ fn raw<'de, V: Visitor<'de>>(
     }
 }
 
-macro_rules! member_requests {
-    ($($method:ident($($arg:ident: $ty:ty),*) => $req:expr;)*) => {$(
-        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value> {
-            self.run($req, visitor)
-        }
-    )*};
-}
-
 impl<'de, S: Store<'de>> de::Deserializer<'de> for MemberDeserializer<'_, S> {
     type Error = Error;
 
@@ -569,35 +561,7 @@ impl<'de, S: Store<'de>> de::Deserializer<'de> for MemberDeserializer<'_, S> {
         visitor.visit_unit()
     }
 
-    member_requests! {
-        deserialize_any() => Request::Any;
-        deserialize_bool() => Request::Bool;
-        deserialize_i8() => Request::I8;
-        deserialize_i16() => Request::I16;
-        deserialize_i32() => Request::I32;
-        deserialize_i64() => Request::I64;
-        deserialize_u8() => Request::U8;
-        deserialize_u16() => Request::U16;
-        deserialize_u32() => Request::U32;
-        deserialize_u64() => Request::U64;
-        deserialize_f32() => Request::F32;
-        deserialize_f64() => Request::F64;
-        deserialize_char() => Request::Char;
-        deserialize_str() => Request::Str;
-        deserialize_string() => Request::String;
-        deserialize_bytes() => Request::Bytes;
-        deserialize_byte_buf() => Request::ByteBuf;
-        deserialize_unit() => Request::Unit;
-        deserialize_unit_struct(name: &'static str) => Request::UnitStruct(name);
-        deserialize_newtype_struct(name: &'static str) => Request::NewtypeStruct(name);
-        deserialize_seq() => Request::Seq;
-        deserialize_tuple(len: usize) => Request::Tuple(len);
-        deserialize_tuple_struct(name: &'static str, len: usize) => Request::TupleStruct(name, len);
-        deserialize_map() => Request::Map;
-        deserialize_struct(name: &'static str, fields: &'static [&'static str]) => Request::Struct(name, fields);
-        deserialize_enum(name: &'static str, variants: &'static [&'static str]) => Request::Enum(name, variants);
-        deserialize_identifier() => Request::Identifier;
-    }
+    crate::with::by_request!(run);
 }
 
 // ---------------------------------------------------------------------------

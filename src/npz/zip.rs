@@ -627,8 +627,10 @@ impl Directory {
         let mut tail = vec![0u8; tail_len];
         src.read_at(tail_start, &mut tail)?;
         // The last end signature whose comment length fits the remaining
-        // bytes, as zipfile looks for it.
-        let end_at = (0..=tail_len.saturating_sub(END_LEN))
+        // bytes, as zipfile looks for it. Only starts with a whole record
+        // after them: an input shorter than one (`PK\x05\x06` cut short)
+        // has none.
+        let end_at = (0..(tail_len + 1).saturating_sub(END_LEN))
             .rev()
             .find(|&i| {
                 le32(&tail, i) == END_SIG
