@@ -3,7 +3,8 @@
 //! noisy: absolute times drift, ratios within one run hold).
 //!
 //! Run with `cargo bench --bench compare`. Set `BENCH_QUICK=1` for fewer reps,
-//! `BENCH_ONLY=npz` or `BENCH_ONLY=append` for one group of rows alone.
+//! `BENCH_ONLY=npz`, `BENCH_ONLY=append` or `BENCH_ONLY=records` for one group
+//! of rows alone.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -110,6 +111,24 @@ struct Rec {
     y: f32,
     z: f32,
     id: u32,
+}
+
+/// A record with a `bool` and a subarray field: not `Pod` (a `bool` may not
+/// hold any byte), 17 bytes in the file.
+#[derive(Serialize, Deserialize)]
+struct Rec2 {
+    p: [f32; 3],
+    hit: bool,
+    id: u32,
+}
+
+/// `Rec`'s fields in another order than the file's.
+#[derive(Deserialize)]
+struct RecOtherOrder {
+    id: u32,
+    z: f32,
+    x: f32,
+    y: f32,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -260,6 +279,7 @@ fn main() {
     match std::env::var("BENCH_ONLY").as_deref() {
         Ok("npz") => return bench_npz(reps()),
         Ok("append") => return bench_appender(reps()),
+        Ok("records") => return bench_records(reps()),
         _ => {}
     }
     let reps = reps();
@@ -544,123 +564,6 @@ fn main() {
     );
     drop((points, pfile));
 
-    // --- 4 Mi records {x, y, z: f32, id: u32}
-    let nrec = 4 * MIB;
-    let recs: Vec<Rec> = (0..nrec)
-        .map(|i| Rec {
-            x: i as f32,
-            y: 1.0,
-            z: -1.0,
-            id: i as u32,
-        })
-        .collect();
-    let rec_raw = vec![0u8; nrec * 16];
-    let rec_fresh = median(reps, || memcpy_fresh(&rec_raw));
-    row(
-        "memcpy 64 MiB (records baseline)",
-        rec_fresh,
-        "memcpy fresh",
-        rec_fresh,
-    );
-    let w = median(reps, || serde_npy::to_vec(&recs).unwrap());
-    row(
-        "serde-npy to_vec 4 Mi records",
-        w,
-        "memcpy fresh",
-        rec_fresh,
-    );
-    let floor_rec_w = paired(
-        reps,
-        || memcpy_fresh(&rec_raw),
-        || store_records(black_box(&recs)),
-    );
-    let tgt_rec_w = paired(
-        reps,
-        || memcpy_fresh(&rec_raw),
-        || serde_npy::to_vec(&recs).unwrap(),
-    );
-    let w = median(reps, || store_records(black_box(&recs)));
-    row(
-        "floor: field stores per record, no serde",
-        w,
-        "memcpy fresh",
-        rec_fresh,
-    );
-    let rfile = serde_npy::to_vec(&recs).unwrap();
-    let r = median(reps, || serde_npy::from_slice::<Vec<Rec>>(&rfile).unwrap());
-    row(
-        "serde-npy from_slice 4 Mi records",
-        r,
-        "memcpy fresh",
-        rec_fresh,
-    );
-    let floor_rec_r = paired(
-        reps,
-        || memcpy_fresh(&rec_raw),
-        || push_records(black_box(&rfile[rfile.len() - nrec * 16..])),
-    );
-    let tgt_rec_r = paired(
-        reps,
-        || memcpy_fresh(&rec_raw),
-        || serde_npy::from_slice::<Vec<Rec>>(&rfile).unwrap(),
-    );
-    let r = median(reps, || {
-        push_records(black_box(&rfile[rfile.len() - nrec * 16..]))
-    });
-    row(
-        "floor: push loop of records, no serde",
-        r,
-        "memcpy fresh",
-        rec_fresh,
-    );
-    // The same records as `bytemuck::Pod`, copied whole by `serde_npy::pod`
-    // (the crate's dev-dependency on itself turns the feature on in a
-    // checkout; a published copy of this bench has it off).
-    #[cfg(feature = "bytemuck")]
-    let pod_targets = Some(bench_pod_records(reps, &recs, &rfile, &rec_raw, rec_fresh));
-    #[cfg(not(feature = "bytemuck"))]
-    let pod_targets: Option<(f64, f64)> = None;
-    let w = median(reps, || {
-        let mut out = Vec::new();
-        let mut wr = npyz::WriteOptions::new()
-            .default_dtype()
-            .shape(&[nrec as u64])
-            .writer(&mut out)
-            .begin_nd()
-            .unwrap();
-        wr.extend(recs.iter().copied()).unwrap();
-        wr.finish().unwrap();
-        out
-    });
-    row("npyz write 4 Mi records", w, "memcpy fresh", rec_fresh);
-    let r = median(reps, || {
-        npyz::NpyFile::new(&rfile[..])
-            .unwrap()
-            .into_vec::<Rec>()
-            .unwrap()
-    });
-    row("npyz read 4 Mi records", r, "memcpy fresh", rec_fresh);
-    // The same records through bincode, the plainest serde format (a cursor,
-    // no field names, no layout): what serde's per-record calls cost alone.
-    let packed_recs = bincode::serialize(&recs).unwrap();
-    let w = median(reps, || bincode::serialize(black_box(&recs)).unwrap());
-    row("bincode write 4 Mi records", w, "memcpy fresh", rec_fresh);
-    let r = median(reps, || {
-        bincode::deserialize::<Vec<Rec>>(black_box(&packed_recs)).unwrap()
-    });
-    row("bincode read 4 Mi records", r, "memcpy fresh", rec_fresh);
-    let bincode_rec_w = paired(
-        reps,
-        || memcpy_fresh(&rec_raw),
-        || bincode::serialize(black_box(&recs)).unwrap(),
-    );
-    let bincode_rec_r = paired(
-        reps,
-        || memcpy_fresh(&rec_raw),
-        || bincode::deserialize::<Vec<Rec>>(black_box(&packed_recs)).unwrap(),
-    );
-    drop((recs, rfile, rec_raw, packed_recs));
-
     // --- many small arrays: one 4×4 f32 write + read
     let small = [[1.0f32, 2.0, 3.0, 4.0]; 4];
     let per_op = |d: Duration, k: usize| Duration::from_secs_f64(d.as_secs_f64() / k as f64);
@@ -839,20 +742,6 @@ fn main() {
             1.5,
             "x",
         ),
-        (
-            "records write, serde / memcpy fresh",
-            tgt_rec_w,
-            Some(floor_rec_w),
-            1.3,
-            "x",
-        ),
-        (
-            "records read, serde / memcpy fresh",
-            tgt_rec_r,
-            Some(floor_rec_r),
-            1.3,
-            "x",
-        ),
         ("4x4 f32 write+read", small_us, None, 1.0, " µs"),
         (
             "MessagePack field write / bare",
@@ -863,27 +752,214 @@ fn main() {
         ),
         ("MessagePack field read / bare", tgt_msg_r, None, 1.3, "x"),
     ];
-    let pod_rows = pod_targets.map(|(w, r)| {
-        [
-            ("records write, pod / memcpy fresh", w, None, 1.3, "x"),
-            ("records read, pod / memcpy fresh", r, None, 1.3, "x"),
-        ]
-    });
-    let targets = targets
-        .into_iter()
-        .take(4)
-        .chain(pod_rows.into_iter().flatten())
-        .chain(targets.into_iter().skip(4));
     for (what, got, floor, limit, unit) in targets {
         let verdict = if got <= limit { "met" } else { "NOT met" };
         let floor = floor.map_or(String::new(), |f| format!("  floor {f:.2}x"));
         println!("  {what:<40} {got:>6.2}{unit:<3} (target <= {limit}{unit})  {verdict}{floor}");
     }
-    println!(
-        "  the same records through bincode, serde alone: write {bincode_rec_w:.2}x, read {bincode_rec_r:.2}x"
-    );
+    bench_records(reps);
     bench_npz(reps);
     bench_appender(reps);
+}
+
+/// Issue #17: 4 Mi records through plain serde derive, against a fresh
+/// memcpy of their bytes, beside `serde_npy::pod`, npyz and bincode; then a
+/// record with a `bool` and a `[f32; 3]` field, and a struct whose fields
+/// are in another order than the file's.
+fn bench_records(reps: usize) {
+    println!("\nrecords (issue #17):");
+    // --- 4 Mi records {x, y, z: f32, id: u32}
+    let nrec = 4 * MIB;
+    let recs: Vec<Rec> = (0..nrec)
+        .map(|i| Rec {
+            x: i as f32,
+            y: 1.0,
+            z: -1.0,
+            id: i as u32,
+        })
+        .collect();
+    let rec_raw = vec![0u8; nrec * 16];
+    let rec_fresh = median(reps, || memcpy_fresh(&rec_raw));
+    row(
+        "memcpy 64 MiB (records baseline)",
+        rec_fresh,
+        "memcpy fresh",
+        rec_fresh,
+    );
+    let w = median(reps, || serde_npy::to_vec(&recs).unwrap());
+    row(
+        "serde-npy to_vec 4 Mi records",
+        w,
+        "memcpy fresh",
+        rec_fresh,
+    );
+    let floor_rec_w = paired(
+        reps,
+        || memcpy_fresh(&rec_raw),
+        || store_records(black_box(&recs)),
+    );
+    let tgt_rec_w = paired(
+        reps,
+        || memcpy_fresh(&rec_raw),
+        || serde_npy::to_vec(&recs).unwrap(),
+    );
+    let w = median(reps, || store_records(black_box(&recs)));
+    row(
+        "floor: field stores per record, no serde",
+        w,
+        "memcpy fresh",
+        rec_fresh,
+    );
+    let rfile = serde_npy::to_vec(&recs).unwrap();
+    let r = median(reps, || serde_npy::from_slice::<Vec<Rec>>(&rfile).unwrap());
+    row(
+        "serde-npy from_slice 4 Mi records",
+        r,
+        "memcpy fresh",
+        rec_fresh,
+    );
+    let floor_rec_r = paired(
+        reps,
+        || memcpy_fresh(&rec_raw),
+        || push_records(black_box(&rfile[rfile.len() - nrec * 16..])),
+    );
+    let tgt_rec_r = paired(
+        reps,
+        || memcpy_fresh(&rec_raw),
+        || serde_npy::from_slice::<Vec<Rec>>(&rfile).unwrap(),
+    );
+    let r = median(reps, || {
+        push_records(black_box(&rfile[rfile.len() - nrec * 16..]))
+    });
+    row(
+        "floor: push loop of records, no serde",
+        r,
+        "memcpy fresh",
+        rec_fresh,
+    );
+    // The same records as `bytemuck::Pod`, copied whole by `serde_npy::pod`
+    // (the crate's dev-dependency on itself turns the feature on in a
+    // checkout; a published copy of this bench has it off).
+    #[cfg(feature = "bytemuck")]
+    let pod_targets = Some(bench_pod_records(reps, &recs, &rfile, &rec_raw, rec_fresh));
+    #[cfg(not(feature = "bytemuck"))]
+    let pod_targets: Option<(f64, f64)> = None;
+    let w = median(reps, || {
+        let mut out = Vec::new();
+        let mut wr = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(&[nrec as u64])
+            .writer(&mut out)
+            .begin_nd()
+            .unwrap();
+        wr.extend(recs.iter().copied()).unwrap();
+        wr.finish().unwrap();
+        out
+    });
+    row("npyz write 4 Mi records", w, "memcpy fresh", rec_fresh);
+    let r = median(reps, || {
+        npyz::NpyFile::new(&rfile[..])
+            .unwrap()
+            .into_vec::<Rec>()
+            .unwrap()
+    });
+    row("npyz read 4 Mi records", r, "memcpy fresh", rec_fresh);
+    let npyz_rec_w = paired(
+        reps,
+        || memcpy_fresh(&rec_raw),
+        || {
+            let mut out = Vec::new();
+            let mut wr = npyz::WriteOptions::new()
+                .default_dtype()
+                .shape(&[nrec as u64])
+                .writer(&mut out)
+                .begin_nd()
+                .unwrap();
+            wr.extend(recs.iter().copied()).unwrap();
+            wr.finish().unwrap();
+            out
+        },
+    );
+    let npyz_rec_r = paired(
+        reps,
+        || memcpy_fresh(&rec_raw),
+        || {
+            npyz::NpyFile::new(&rfile[..])
+                .unwrap()
+                .into_vec::<Rec>()
+                .unwrap()
+        },
+    );
+    // The same records through bincode, the plainest serde format (a cursor,
+    // no field names, no layout): what serde's per-record calls cost alone.
+    let packed_recs = bincode::serialize(&recs).unwrap();
+    let w = median(reps, || bincode::serialize(black_box(&recs)).unwrap());
+    row("bincode write 4 Mi records", w, "memcpy fresh", rec_fresh);
+    let r = median(reps, || {
+        bincode::deserialize::<Vec<Rec>>(black_box(&packed_recs)).unwrap()
+    });
+    row("bincode read 4 Mi records", r, "memcpy fresh", rec_fresh);
+    let bincode_rec_w = paired(
+        reps,
+        || memcpy_fresh(&rec_raw),
+        || bincode::serialize(black_box(&recs)).unwrap(),
+    );
+    let bincode_rec_r = paired(
+        reps,
+        || memcpy_fresh(&rec_raw),
+        || bincode::deserialize::<Vec<Rec>>(black_box(&packed_recs)).unwrap(),
+    );
+
+    let recs2: Vec<Rec2> = (0..nrec)
+        .map(|i| Rec2 {
+            p: [i as f32, 1.0, -1.0],
+            hit: i % 3 == 0,
+            id: i as u32,
+        })
+        .collect();
+    let rec2_raw = vec![0u8; nrec * std::mem::size_of::<Rec2>()];
+    let rec2_file = serde_npy::to_vec(&recs2).unwrap();
+    assert_eq!(rec2_file.len() % 64, (nrec * 17) % 64);
+    let rec2_raw = &rec2_raw[..nrec * 17];
+    let tgt_rec2_w = paired(
+        reps,
+        || memcpy_fresh(rec2_raw),
+        || serde_npy::to_vec(&recs2).unwrap(),
+    );
+    let tgt_rec2_r = paired(
+        reps,
+        || memcpy_fresh(rec2_raw),
+        || serde_npy::from_slice::<Vec<Rec2>>(&rec2_file).unwrap(),
+    );
+    drop((recs2, rec2_file));
+    let back = serde_npy::from_slice::<Vec<RecOtherOrder>>(&rfile).unwrap();
+    assert!(back[7].id == 7 && back[7].x == 7.0 && back[7].y == 1.0 && back[7].z == -1.0);
+    drop(back);
+    let tgt_rec_other = paired(
+        reps,
+        || memcpy_fresh(&rec_raw),
+        || serde_npy::from_slice::<Vec<RecOtherOrder>>(&rfile).unwrap(),
+    );
+    drop((recs, rfile, rec_raw, packed_recs));
+
+    println!("\ntargets (issue #17), medians of {reps} paired ratios against a fresh memcpy:");
+    let mut targets = vec![
+        ("records write, serde", tgt_rec_w, Some(floor_rec_w)),
+        ("records read, serde", tgt_rec_r, Some(floor_rec_r)),
+    ];
+    if let Some((w, r)) = pod_targets {
+        targets.push(("records write, pod", w, None));
+        targets.push(("records read, pod", r, None));
+    }
+    for (what, got, floor) in targets {
+        let verdict = if got <= 1.3 { "met" } else { "NOT met" };
+        let floor = floor.map_or(String::new(), |f| format!("  floor {f:.2}x"));
+        println!("  {what:<40} {got:>6.2}x   (target <= 1.3x)  {verdict}{floor}");
+    }
+    println!("  npyz: write {npyz_rec_w:.2}x, read {npyz_rec_r:.2}x");
+    println!("  bincode (serde alone): write {bincode_rec_w:.2}x, read {bincode_rec_r:.2}x");
+    println!("  {{p: [f32; 3], hit: bool, id: u32}} (17 bytes): write {tgt_rec2_w:.2}x, read {tgt_rec2_r:.2}x");
+    println!("  read into a struct of another field order: {tgt_rec_other:.2}x");
 }
 
 /// Three `f32` arrays totalling 64 MiB, as an `.npz` archive's members.

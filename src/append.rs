@@ -387,6 +387,7 @@ impl AppendOptions {
             cap: self.buffer.max(1),
             scratch: Vec::new(),
             sync: self.sync,
+            number_limits: [0; NUMBER_SLOTS],
         }
     }
 }
@@ -478,6 +479,10 @@ pub struct Appender<F: AppendFile> {
     /// One row in logical order, for Fortran-order rows of several axes.
     scratch: Vec<u8>,
     sync: bool,
+    /// For each number kind ([`number_slot`]), rows that are that number go
+    /// through `append`'s number path while `pos` is below this: zero but
+    /// for the file's kind when its rows are one plain number (see `arm`).
+    number_limits: [usize; NUMBER_SLOTS],
 }
 
 /// The layout of every row of a file.
@@ -719,6 +724,19 @@ impl<F: AppendFile> Appender<F> {
     /// ```
     #[inline]
     pub fn append<T: Serialize + ?Sized>(&mut self, row: &T) -> Result<()> {
+        // Rows that are one plain number of the file's dtype: stored straight
+        // into the buffer, without the emitter, while there is room left
+        // after them (see `arm`). Anything else is refused at once and goes
+        // the general way.
+        let number = NumberRow {
+            buf: &mut self.buf,
+            pos: &mut self.pos,
+            limits: &self.number_limits,
+        };
+        if row.serialize(number).is_ok() {
+            self.len += 1;
+            return Ok(());
+        }
         // Inline only the common case: a row stored as the emitter stores it,
         // with room left in the buffer after it.
         if let Some(rows) = &self.rows {
@@ -747,6 +765,41 @@ impl<F: AppendFile> Appender<F> {
     /// column-major or to byte-swap.
     #[inline(never)]
     fn append_slow<T: Serialize + ?Sized>(&mut self, row: &T) -> Result<()> {
+        let r = self.append_general(row);
+        self.arm();
+        r
+    }
+
+    /// Sets up `append`'s path for rows that are one plain number: on when
+    /// the file's rows are one number stored as the emitter stores it (no
+    /// swap, no axes) and the buffer is allocated, for that number's kind
+    /// only. The limit leaves room after the row, so that the row that
+    /// fills the buffer takes the path that writes it out; it also keeps
+    /// every row the path stores within the buffer, which [`NumberRow`]
+    /// relies on.
+    fn arm(&mut self) {
+        self.number_limits = [0; NUMBER_SLOTS];
+        let Some(rows) = &self.rows else {
+            return;
+        };
+        if !rows.plain || !rows.shape.is_empty() {
+            return;
+        }
+        let Some((slot, width)) = number_slot(rows.kind) else {
+            return;
+        };
+        if width != rows.bytes {
+            return;
+        }
+        // `buf.len() - width` is what `NumberRow::put` needs; `cap - width`
+        // is the tighter one while the buffer is `cap + width` long.
+        self.number_limits[slot] = self
+            .cap
+            .saturating_sub(width)
+            .min(self.buf.len().saturating_sub(width));
+    }
+
+    fn append_general<T: Serialize + ?Sized>(&mut self, row: &T) -> Result<()> {
         let Some(rows) = &self.rows else {
             return self.append_first(row);
         };
@@ -997,6 +1050,7 @@ impl<F: AppendFile> Appender<F> {
             // Rows of at most four numbers: `cap + n` cannot overflow.
             self.buf = zeroed(self.cap + n)?;
             self.pos = 0;
+            self.arm();
         }
         while !bytes.is_empty() {
             if self.pos == 0 && bytes.len() >= self.cap {
@@ -1075,6 +1129,7 @@ impl<F: AppendFile> Appender<F> {
         self.buf = Vec::new();
         self.scratch = Vec::new();
         self.pos = 0;
+        self.arm();
         self.data_offset = data_offset;
         self.file_end = data_offset as u64;
         self.header_dirty = true;
@@ -1123,6 +1178,7 @@ impl<F: AppendFile> Appender<F> {
             self.header_dirty = mark.header_dirty;
             self.file_end = mark.file_end;
             self.len = mark.len;
+            self.arm();
             return;
         }
         let dense = self.rows.as_ref().map_or(true, |r| r.dense);
@@ -1143,6 +1199,7 @@ impl<F: AppendFile> Appender<F> {
             self.pos = mark.pos;
         }
         self.len = mark.len;
+        self.arm();
     }
 }
 
@@ -1326,6 +1383,216 @@ fn too_long() -> Error {
 #[cold]
 fn finished() -> Error {
     ErrorKind::Custom("internal: the appender's file was already taken by finish".into()).into()
+}
+
+/// The kinds [`NumberRow`] stores, one slot each.
+const NUMBER_SLOTS: usize = 11;
+
+/// The slot of a number kind among [`Appender::number_limits`], and its
+/// width in bytes; `None` for kinds that are not one plain number.
+fn number_slot(kind: LeafKind) -> Option<(usize, usize)> {
+    Some(match kind {
+        LeafKind::Bool => (0, 1),
+        LeafKind::I8 => (1, 1),
+        LeafKind::U8 => (2, 1),
+        LeafKind::I16(_) => (3, 2),
+        LeafKind::I32(_) => (4, 4),
+        LeafKind::I64(_) => (5, 8),
+        LeafKind::U16(_) => (6, 2),
+        LeafKind::U32(_) => (7, 4),
+        LeafKind::U64(_) => (8, 8),
+        LeafKind::F32(_) => (9, 4),
+        LeafKind::F64(_) => (10, 8),
+        LeafKind::Other => return None,
+    })
+}
+
+/// Stores a row that is one number, little-endian, at `pos` of the buffer
+/// when that number's slot allows it; refuses anything else ([`NotNumber`])
+/// and leaves it to the emitter, which stores it or says why not. The
+/// check of the row's type is the slot: only the file's kind has a
+/// non-zero limit. Accepts exactly what the emitter stores for that kind,
+/// with the same bytes.
+struct NumberRow<'a> {
+    buf: &'a mut [u8],
+    pos: &'a mut usize,
+    limits: &'a [usize; NUMBER_SLOTS],
+}
+
+impl NumberRow<'_> {
+    #[inline(always)]
+    fn put<const N: usize>(
+        self,
+        slot: usize,
+        bytes: [u8; N],
+    ) -> std::result::Result<(), NotNumber> {
+        let start = *self.pos;
+        if start < self.limits[slot] {
+            // SAFETY: `arm` sets the limit of a slot only for rows of its
+            // width `N`, and to at most `buf.len() - N`, and sets it anew
+            // whenever the buffer changes; so `start + N <= buf.len()`.
+            // Measured: the bounds check this saves was about a fifth of
+            // the time of a 4-byte row.
+            unsafe {
+                self.buf
+                    .as_mut_ptr()
+                    .add(start)
+                    .cast::<[u8; N]>()
+                    .write_unaligned(bytes);
+            }
+            *self.pos = start + N;
+            Ok(())
+        } else {
+            Err(NotNumber)
+        }
+    }
+}
+
+/// A row [`NumberRow`] does not take; no message, since it never reaches
+/// a user.
+#[derive(Debug)]
+struct NotNumber;
+
+impl std::fmt::Display for NotNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not a plain number of the file's dtype")
+    }
+}
+
+impl std::error::Error for NotNumber {}
+
+impl serde::ser::Error for NotNumber {
+    fn custom<M: std::fmt::Display>(_msg: M) -> Self {
+        NotNumber
+    }
+}
+
+macro_rules! number_row {
+    ($($method:ident: $ty:ty => $slot:literal;)*) => {$(
+        #[inline(always)]
+        fn $method(self, v: $ty) -> std::result::Result<(), NotNumber> {
+            self.put($slot, v.to_le_bytes())
+        }
+    )*};
+}
+
+macro_rules! not_number {
+    ($($method:ident($($arg:ty),*);)*) => {$(
+        fn $method(self, $(_: $arg),*) -> std::result::Result<(), NotNumber> {
+            Err(NotNumber)
+        }
+    )*};
+}
+
+type Refused = serde::ser::Impossible<(), NotNumber>;
+
+impl Serializer for NumberRow<'_> {
+    type Ok = ();
+    type Error = NotNumber;
+    type SerializeSeq = Refused;
+    type SerializeTuple = Refused;
+    type SerializeTupleStruct = Refused;
+    type SerializeTupleVariant = Refused;
+    type SerializeMap = Refused;
+    type SerializeStruct = Refused;
+    type SerializeStructVariant = Refused;
+
+    #[inline(always)]
+    fn serialize_bool(self, v: bool) -> std::result::Result<(), NotNumber> {
+        self.put(0, [u8::from(v)])
+    }
+
+    // The slots of `number_slot`.
+    number_row! {
+        serialize_i8: i8 => 1;
+        serialize_u8: u8 => 2;
+        serialize_i16: i16 => 3;
+        serialize_i32: i32 => 4;
+        serialize_i64: i64 => 5;
+        serialize_u16: u16 => 6;
+        serialize_u32: u32 => 7;
+        serialize_u64: u64 => 8;
+        serialize_f32: f32 => 9;
+        serialize_f64: f64 => 10;
+    }
+
+    not_number! {
+        serialize_char(char);
+        serialize_str(&str);
+        serialize_bytes(&[u8]);
+        serialize_none();
+        serialize_unit();
+        serialize_unit_struct(&'static str);
+        serialize_unit_variant(&'static str, u32, &'static str);
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> std::result::Result<(), NotNumber> {
+        Err(NotNumber)
+    }
+
+    /// The emitter stores a newtype around a number as the number (the
+    /// `f16` and complex newtypes it treats apart never meet a plain
+    /// number's dtype there).
+    #[inline(always)]
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> std::result::Result<(), NotNumber> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> std::result::Result<(), NotNumber> {
+        Err(NotNumber)
+    }
+
+    fn serialize_seq(self, _: Option<usize>) -> std::result::Result<Refused, NotNumber> {
+        Err(NotNumber)
+    }
+    fn serialize_tuple(self, _: usize) -> std::result::Result<Refused, NotNumber> {
+        Err(NotNumber)
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> std::result::Result<Refused, NotNumber> {
+        Err(NotNumber)
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> std::result::Result<Refused, NotNumber> {
+        Err(NotNumber)
+    }
+    fn serialize_map(self, _: Option<usize>) -> std::result::Result<Refused, NotNumber> {
+        Err(NotNumber)
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> std::result::Result<Refused, NotNumber> {
+        Err(NotNumber)
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> std::result::Result<Refused, NotNumber> {
+        Err(NotNumber)
+    }
 }
 
 /// A `?Sized` value as a `Sized` one, for the planner.

@@ -304,7 +304,7 @@ impl<'a, 'd, 'm, 'de, L: Lend<'d, 'de>> de::SeqAccess<'de> for FieldsAccess<'a, 
         // as it would for missing bytes (a record's fields lie within it).
         let record = self.record;
         seed.deserialize(Elem {
-            bytes: self.bytes.get(leaf.offset..).unwrap_or_default(),
+            bytes: &self.bytes[leaf.offset.min(self.bytes.len())..],
             kind: leaf.kind,
             origin: Origin::Field {
                 parent: self.parent,
