@@ -180,6 +180,7 @@
 //! [serde]: https://serde.rs
 
 #![deny(missing_docs)]
+#![warn(missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod append;

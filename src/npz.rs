@@ -288,6 +288,16 @@ pub struct Archive<'a> {
     store: SliceStore<'a>,
 }
 
+// The members' names are what tells one archive from another in a log;
+// their bytes would only flood it.
+impl std::fmt::Debug for Archive<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Archive")
+            .field("names", &self.names().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
 impl<'a> Archive<'a> {
     /// Reads the archive's central directory.
     pub fn new(bytes: &'a [u8]) -> Result<Self> {
@@ -362,6 +372,15 @@ impl<'a> Archive<'a> {
 /// ```
 pub struct Reader<R> {
     store: ReaderStore<R>,
+}
+
+// Without `R: Debug`, so that a reader over any source can be logged.
+impl<R: Read + Seek> std::fmt::Debug for Reader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reader")
+            .field("names", &self.names().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<R: Read + Seek> Reader<R> {

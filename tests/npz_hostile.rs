@@ -88,7 +88,7 @@ fn overlapping_entries_are_refused() {
     let entries = central_entries(&bytes);
     let second = entries[1];
     bytes[second + 42..second + 46].copy_from_slice(&0u32.to_le_bytes());
-    let err = Archive::new(&bytes).err().expect("overlap refused");
+    let err = Archive::new(&bytes).expect_err("overlap refused");
     assert!(matches!(err.kind(), ErrorKind::Zip { .. }), "{err}");
     assert!(err.to_string().contains("overlap"), "{err}");
 }
@@ -128,7 +128,7 @@ fn lying_sizes_and_limits() {
     let mut bytes = fixture("two.npz");
     let eocd = bytes.len() - 22;
     bytes[eocd + 10..eocd + 12].copy_from_slice(&0xFFFFu16.to_le_bytes());
-    let err = Archive::new(&bytes).err().expect("count refused");
+    let err = Archive::new(&bytes).expect_err("count refused");
     assert!(err.to_string().contains("entries"), "{err}");
 }
 

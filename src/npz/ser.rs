@@ -39,6 +39,20 @@ pub struct Writer<W: Write + Seek> {
     inner: Members<SeekSink<W>>,
 }
 
+// Without `W: Debug`; the members written so far and the options are what
+// a log needs.
+impl<W: Write + Seek> std::fmt::Debug for Writer<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.inner.names.iter().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_struct("Writer")
+            .field("members", &names)
+            .field("compress", &self.inner.compress)
+            .field("align", &self.inner.align)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<W: Write + Seek> Writer<W> {
     /// A writer of NumPy's stored archives (`np.savez`), starting at the
     /// writer's current position.
